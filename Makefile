@@ -1,0 +1,46 @@
+# lastfm-recs: `make build` builds the warehouse, `make test` runs every test.
+# Both create the virtualenv and install the pinned requirements when missing.
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+
+# dbt runs from the repository root with the repository's profiles.yml.
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export LASTFM_DATA_DIR ?= $(CURDIR)/data/sample
+export LASTFM_DB ?= $(CURDIR)/warehouse/lastfm.duckdb
+
+# Extra dbt arguments, e.g. make build DBT_ARGS="--vars '{gender: f}'"
+DBT_ARGS ?=
+
+.PHONY: build test venv sample clean help
+
+help:
+	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
+	@echo "make test    run every test (pytest: package, dbt unit/data tests, end to end)"
+	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
+	@echo "make clean   remove dbt artifacts and the default warehouse"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+build: $(STAMP)
+	mkdir -p "$(dir $(LASTFM_DB))"
+	$(BIN)/dbt build $(DBT_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+sample: $(STAMP)
+	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample
+
+clean:
+	rm -rf target logs warehouse

@@ -1,0 +1,56 @@
+-- One row per MBID among the accepted plays (SPEC 2, Artists): the canonical
+-- name is the spelling used by the most distinct users, then the one with more
+-- plays, then the smallest string. artist_index numbers the MBIDs 0..m-1 in
+-- ascending order, so ties broken by index are ties broken by MBID.
+with accepted as (
+    select
+        user_id,
+        artist_mbid,
+        artist_name,
+        plays
+    from {{ ref('int_play_rows_triaged') }}
+    where status = 'accepted'
+),
+
+spellings as (
+    select
+        artist_mbid,
+        artist_name,
+        count(distinct user_id) as users,
+        sum(plays)::bigint as plays
+    from accepted
+    where artist_name is not null
+    group by artist_mbid, artist_name
+),
+
+canonical as (
+    select
+        artist_mbid,
+        artist_name,
+        count(*) over (partition by artist_mbid) as spellings
+    from spellings
+    qualify row_number() over (
+        partition by artist_mbid
+        order by users desc, plays desc, artist_name
+    ) = 1
+),
+
+totals as (
+    select
+        artist_mbid,
+        count(distinct user_id) as listeners,
+        sum(plays)::bigint as total_plays
+    from accepted
+    group by artist_mbid
+)
+
+select
+    row_number() over (order by totals.artist_mbid) - 1 as artist_index,
+    totals.artist_mbid,
+    canonical.artist_name,
+    coalesce(canonical.spellings, 0) as spellings,
+    totals.listeners,
+    totals.total_plays
+from totals
+left join canonical
+    on totals.artist_mbid = canonical.artist_mbid

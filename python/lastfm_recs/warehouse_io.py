@@ -1,0 +1,103 @@
+"""Glue between the dbt Python models and the algorithms: DuckDB relations in,
+numpy / scipy arrays out, and progress lines into the dbt log.
+
+The algorithms stay pure (arrays in, arrays out); every read of the warehouse
+goes through here so that each Python model is a few lines.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class ScoringInputs:
+    """What every model scores from, indexed by user_index / artist_index.
+
+    plays_share: (n_users, n_artists) CSR, p(u, a); rows of cold users empty.
+    plays: (n_users, n_artists) CSR, the raw summed plays (same pattern).
+    cold_baseline: (n_artists,) share of all plays per artist (sums to 1).
+    age_scaled: (n_users,) scaled age in [0, 1].
+    country_index: (n_users,) index of the one-hot country, -1 for none.
+    """
+
+    plays_share: sp.csr_matrix
+    plays: sp.csr_matrix
+    cold_baseline: np.ndarray
+    age_scaled: np.ndarray
+    country_index: np.ndarray
+
+
+def _fetch(relation, columns: str, order_by: str) -> pa.Table:
+    """Fully fetch the named columns of a DuckDB relation as an Arrow table."""
+    return relation.select(columns).order(order_by).fetch_arrow_table()
+
+
+def _check_dense_index(values: np.ndarray, what: str) -> None:
+    """The scoring arrays need indices 0..n-1 with no gaps, in order."""
+    if not np.array_equal(values, np.arange(len(values))):
+        raise ValueError(f"{what} must number the rows 0..{len(values) - 1} without gaps")
+
+
+def load_scoring_inputs(users, artists, plays_normalised, cold_baseline) -> ScoringInputs:
+    """Read the intermediate models the scoring needs into arrays.
+
+    users: relation with user_index, age_scaled, country_index (int_users_featured).
+    artists: relation with artist_index (int_artists_deduplicated_by_mbid).
+    plays_normalised: relation with user_index, artist_index, plays, plays_share.
+    cold_baseline: relation with artist_index, baseline_share.
+    """
+    user_table = _fetch(users, "user_index, age_scaled, coalesce(country_index, -1) as country_index", "user_index")
+    _check_dense_index(user_table["user_index"].to_numpy(), "int_users_featured.user_index")
+    artist_index = _fetch(artists, "artist_index", "artist_index")["artist_index"].to_numpy()
+    _check_dense_index(artist_index, "int_artists_deduplicated_by_mbid.artist_index")
+    shape = (user_table.num_rows, len(artist_index))
+
+    play_table = plays_normalised.select("user_index, artist_index, plays, plays_share").fetch_arrow_table()
+    rows = play_table["user_index"].to_numpy()
+    cols = play_table["artist_index"].to_numpy()
+    plays_share = sp.csr_matrix((play_table["plays_share"].to_numpy(), (rows, cols)), shape=shape)
+    plays = sp.csr_matrix((play_table["plays"].to_numpy().astype(np.float64), (rows, cols)), shape=shape)
+    del play_table, rows, cols
+
+    baseline_table = _fetch(cold_baseline, "artist_index, baseline_share", "artist_index")
+    baseline = np.zeros(shape[1])
+    baseline[baseline_table["artist_index"].to_numpy()] = baseline_table["baseline_share"].to_numpy()
+
+    return ScoringInputs(
+        plays_share=plays_share,
+        plays=plays,
+        cold_baseline=baseline,
+        age_scaled=user_table["age_scaled"].to_numpy().astype(np.float64),
+        country_index=user_table["country_index"].to_numpy().astype(np.int64),
+    )
+
+
+def recommendations_table(user_index, rank, artist_index, score) -> pa.Table:
+    """The scored top-n lists as the Arrow table a Python model returns."""
+    return pa.table(
+        {
+            "user_index": pa.array(user_index, pa.int64()),
+            "rank": pa.array(rank, pa.int32()),
+            "artist_index": pa.array(artist_index, pa.int64()),
+            "score": pa.array(score, pa.float64()),
+        }
+    )
+
+
+def dbt_progress(model_name: str) -> Callable[[str], None]:
+    """A progress callback that writes lines into the dbt log (and console)."""
+    from dbt.adapters.events.logging import AdapterLogger
+
+    logger = AdapterLogger("lastfm_recs")
+    start = time.monotonic()
+
+    def report(message: str) -> None:
+        logger.info(f"{model_name}: {message} [{time.monotonic() - start:.0f} s]")
+
+    return report
