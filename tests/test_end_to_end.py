@@ -27,6 +27,8 @@ def dbt_build(workdir: Path, data_dir: Path, dbt_vars: dict | None = None) -> su
         **os.environ,
         "LASTFM_DATA_DIR": str(data_dir),
         "LASTFM_DB": str(workdir / "lastfm.duckdb"),
+        # the build publishes the serving file too: keep it in workdir
+        "LASTFM_SERVING_DB": str(workdir / "lastfm_serving.duckdb"),
         "DBT_PROFILES_DIR": str(REPO),
         "DO_NOT_TRACK": "1",
     }

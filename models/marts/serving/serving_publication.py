@@ -1,0 +1,36 @@
+"""Publishes the marts to the serving file that BI tools open (LASTFM_SERVING_DB,
+default beside LASTFM_DB) and records what it published, one row.
+
+It refs every table it publishes, so in `dbt build` it runs only after those
+models and their tests have passed: a failed model or test skips it and the
+previous serving file stays as it was. The work is in lastfm_recs.serving.
+"""
+import pyarrow as pa
+
+from lastfm_recs.serving import publish, resolve_serving_path
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    marts = {
+        "recommendations": dbt.ref("recommendations"),
+        "users": dbt.ref("users"),
+        "artists": dbt.ref("artists"),
+        "artist_popularity_by_country": dbt.ref("artist_popularity_by_country"),
+        "rejects": dbt.ref("rejects"),
+        "load_summary": dbt.ref("load_summary"),
+    }
+    publication = publish(
+        session,
+        {name: relation.sql_query() for name, relation in marts.items()},
+        resolve_serving_path(dbt.config.get("serving_db"), session),
+    )
+    row = {
+        "serving_path": str(publication.serving_path),
+        "published_at_utc": publication.published_at_utc,
+        "storage_version": publication.storage_version,
+        "duckdb_version": publication.duckdb_version,
+        "views": ", ".join(publication.views),
+    }
+    row.update({f"{name}_rows": n for name, n in publication.table_rows.items()})
+    return pa.Table.from_pylist([row])
