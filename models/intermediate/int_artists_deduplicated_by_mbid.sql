@@ -2,24 +2,15 @@
 -- name is the spelling used by the most distinct users, then the one with more
 -- plays, then the smallest string. artist_index numbers the MBIDs 0..m-1 in
 -- ascending order, so ties broken by index are ties broken by MBID.
-with accepted as (
-    select
-        user_id,
-        artist_mbid,
-        artist_name,
-        plays
-    from {{ ref('int_play_rows_triaged') }}
-    where status = 'accepted'
-),
-
-spellings as (
+with spellings as (
     select
         artist_mbid,
         artist_name,
         count(distinct user_id) as users,
         sum(plays)::bigint as plays
-    from accepted
-    where artist_name is not null
+    from {{ ref('int_play_rows_triaged') }}
+    where status = 'accepted'
+        and artist_name is not null
     group by artist_mbid, artist_name
 ),
 
@@ -38,9 +29,9 @@ canonical as (
 totals as (
     select
         artist_mbid,
-        count(distinct user_id) as listeners,
+        count(*) as listeners,
         sum(plays)::bigint as total_plays
-    from accepted
+    from {{ ref('int_plays_summed_by_artist') }}
     group by artist_mbid
 )
 

@@ -7,14 +7,15 @@ with plays as (
     select * from {{ ref('stg_lastfm__plays') }}
 ),
 
+-- every user with a valid profile, and whether the gender / sample vars keep them
 profiled_users as (
-    select distinct user_id
-    from {{ ref('stg_lastfm__profiles') }}
-    where reject_reason is null
-),
-
-users_in_scope as (
-    select user_id from {{ ref('int_users_in_scope') }}
+    select
+        profiles.user_id,
+        users_in_scope.user_id is not null as in_scope
+    from {{ ref('stg_lastfm__profiles') }} as profiles
+    left join {{ ref('int_users_in_scope') }} as users_in_scope
+        on profiles.user_id = users_in_scope.user_id
+    where profiles.reject_reason is null
 ),
 
 triaged as (
@@ -29,15 +30,13 @@ triaged as (
         case
             when plays.reject_reason is not null then plays.reject_reason
             when profiled_users.user_id is null then 'user has no profile'
-            when users_in_scope.user_id is null then null
+            when not profiled_users.in_scope then null
             when plays.artist_mbid is null then 'empty artist MBID: not used for recommendations'
         end as reject_reason,
-        users_in_scope.user_id is not null as user_in_scope
+        coalesce(profiled_users.in_scope, false) as user_in_scope
     from plays
     left join profiled_users
         on plays.user_id = profiled_users.user_id
-    left join users_in_scope
-        on plays.user_id = users_in_scope.user_id
 )
 
 select
