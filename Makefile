@@ -11,15 +11,26 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export LASTFM_DATA_DIR ?= $(CURDIR)/data/sample
 export LASTFM_DB ?= $(CURDIR)/warehouse/lastfm.duckdb
+# The file BI tools open; a successful build publishes the marts to it
+# (README "BI tools"). Default: beside LASTFM_DB, <name>_serving.duckdb.
+export LASTFM_SERVING_DB ?= $(dir $(LASTFM_DB))$(basename $(notdir $(LASTFM_DB)))_serving.duckdb
 
 # Extra dbt arguments, e.g. make build DBT_ARGS="--vars '{gender: f}'"
 DBT_ARGS ?=
+# make evaluate: dbt vars added to {evaluate: true, ...}, e.g.
+# make evaluate EVAL_VARS="eval_max_users: 5000, neighbors: 50"
+EVAL_VARS ?=
+# make report / make evaluate: the HTML report (git-ignored).
+REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help
+.PHONY: build test venv sample clean help evaluate report
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
+	@echo "            and publish the serving file for BI tools (LASTFM_SERVING_DB)"
 	@echo "make test    run every test (pytest: package, dbt unit/data tests, end to end)"
+	@echo "make evaluate  holdout evaluation of the models into LASTFM_DB (eval_* tables), then make report"
+	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
 
@@ -38,6 +49,16 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The evaluation models and what they need, without the full recommendations;
+# tests of models outside that selection are left out (cautious).
+evaluate: $(STAMP)
+	mkdir -p "$(dir $(LASTFM_DB))"
+	$(BIN)/dbt build --select +tag:evaluation --indirect-selection cautious --vars '{evaluate: true, $(EVAL_VARS)}' $(DBT_ARGS)
+	@$(MAKE) --no-print-directory report
+
+report: $(STAMP)
+	PYTHONPATH=python $(BIN)/python -m lastfm_recs.report --db "$(LASTFM_DB)" --out "$(REPORT)"
 
 sample: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

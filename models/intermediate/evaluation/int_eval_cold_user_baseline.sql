@@ -1,0 +1,2 @@
+-- The cold users' plays vector (SPEC 2) computed from the training data only.
+{{ cold_user_baseline(ref('int_eval_plays_training')) }}

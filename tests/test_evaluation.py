@@ -1,0 +1,232 @@
+"""The holdout evaluation end to end: what `make evaluate` runs (dbt build of
+the evaluation models, with their unit tests, the leak test and the other
+data tests) on the bundled sample into a temporary DuckDB file; the marts are
+then checked against an independent recomputation in plain Python, and the
+report is rendered from them."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lastfm_recs import report
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+DBT = Path(sys.executable).parent / "dbt"
+MODELS = {"popularity", "random", "user_knn", "user_knn_plays_only"}
+METRICS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty"}
+
+
+def evaluate(workdir: Path, db: Path, dbt_vars: dict, select: str = "+tag:evaluation") -> subprocess.CompletedProcess:
+    """The dbt command of `make evaluate`, into db, artifacts under workdir."""
+    env = {
+        **os.environ,
+        "LASTFM_DATA_DIR": str(SAMPLE),
+        "LASTFM_DB": str(db),
+        "DBT_PROFILES_DIR": str(REPO),
+        "DO_NOT_TRACK": "1",
+    }
+    cmd = [
+        str(DBT), "build", "--select", select, "--indirect-selection", "cautious",
+        "--vars", json.dumps({"evaluate": True, **dbt_vars}),
+        "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
+    ]
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return result
+
+
+def statuses(workdir: Path) -> dict[str, str]:
+    results = json.loads((workdir / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"]: r["status"] for r in results}
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("evaluation")
+    db = workdir / "lastfm.duckdb"
+    evaluate(workdir, db, {})
+    con = duckdb.connect(str(db), read_only=True)
+    yield workdir, db, con
+    con.close()
+
+
+def rows(con, sql: str) -> list[tuple]:
+    return con.sql(sql).fetchall()
+
+
+def test_the_build_ran_the_leak_test_and_the_unit_tests(evaluated):
+    workdir, _, _ = evaluated
+    status = statuses(workdir)
+    leak = [s for uid, s in status.items() if uid.endswith("assert_eval_holdout_not_in_training")]
+    assert leak == ["pass"]
+    units = {uid.rsplit(".", 1)[-1]: s for uid, s in status.items() if uid.startswith("unit_test.")}
+    for name in [
+        "int_eval_user_metrics_scores_lists_by_hand",
+        "eval_metrics_averages_users_by_hand",
+        "eval_metrics_by_segment_splits_users_by_hand",
+        "int_eval_users_sampled_sizes_the_holdout",
+        "int_eval_plays_training_leaves_out_the_holdout_and_renormalises",
+    ]:
+        assert units.get(name) == "pass", name
+    # the full recommendations are not part of the evaluation run
+    assert not any(uid.endswith(".int_recommendations_scored") for uid in status)
+
+
+def test_holdout_is_20_percent_of_each_user_drawn_by_the_seed(evaluated):
+    """Recomputed here: users with >= 5 artists, their artists ordered by
+    md5('0:' || user || ':' || mbid), the first round(0.2 n) (>= 1) held out."""
+    _, _, con = evaluated
+    artists = defaultdict(list)
+    for user, mbid in rows(con, "select user_id, artist_mbid from int_plays_summed_by_artist"):
+        artists[user].append(mbid)
+    expected = set()
+    for user, mbids in artists.items():
+        n = len(mbids)
+        if n < 5:
+            continue
+        size = min(n - 1, max(1, int((Decimal("0.2") * n).quantize(Decimal(1), ROUND_HALF_UP))))
+        order = sorted(mbids, key=lambda m: (hashlib.md5(f"0:{user}:{m}".encode()).hexdigest(), m))
+        expected |= {(user, m) for m in order[:size]}
+    got = set(rows(con, "select user_id, artist_mbid from eval_holdout"))
+    assert got == expected
+    assert rows(con, "select bool_and(is_evaluated_user) from eval_holdout") == [(True,)]  # no cap on the sample
+
+
+def test_no_held_out_pair_is_trained_on_and_none_recommended_is_seen(evaluated):
+    _, _, con = evaluated
+    training = set(rows(con, "select user_id, artist_mbid from int_eval_plays_training"))
+    holdout = set(rows(con, "select user_id, artist_mbid from eval_holdout"))
+    everything = set(rows(con, "select user_id, artist_mbid from int_plays_summed_by_artist"))
+    assert not training & holdout
+    assert training | holdout == everything
+    recommended = set(rows(con, "select user_id, artist_mbid from eval_recommendations"))
+    assert not recommended & training
+
+
+def reference_metrics(con, ks=(10, 20)) -> dict[tuple[str, int, str], float]:
+    """The metrics recomputed from eval_recommendations and eval_holdout."""
+    held = defaultdict(set)
+    for user, mbid in rows(con, "select user_id, artist_mbid from eval_holdout where is_evaluated_user"):
+        held[user].add(mbid)
+    lists = defaultdict(list)
+    for model, user, mbid in rows(con, "select model, user_id, artist_mbid from eval_recommendations order by model, user_id, rank"):
+        lists[model, user].append(mbid)
+    n_users = rows(con, "select count(*) from users")[0][0]
+    listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_plays_training group by all"))
+    out = {}
+    for model in MODELS:
+        for k in ks:
+            sums = defaultdict(float)
+            recommended, bits, covered = 0, 0.0, set()
+            for user, h in held.items():
+                top = lists.get((model, user), [])[:k]
+                hit_ranks = [r for r, m in enumerate(top, start=1) if m in h]
+                sums["precision"] += len(hit_ranks) / k
+                sums["recall"] += len(hit_ranks) / len(h)
+                ideal = sum(1 / math.log2(r + 1) for r in range(1, min(k, len(h)) + 1))
+                sums["ndcg"] += sum(1 / math.log2(r + 1) for r in hit_ranks) / ideal
+                sums["map"] += sum((i + 1) / r for i, r in enumerate(hit_ranks)) / min(k, len(h))
+                sums["hit_rate"] += bool(hit_ranks)
+                recommended += len(top)
+                bits += sum(-math.log2(listeners[m] / n_users) for m in top)
+                covered |= set(top)
+            for metric, total in sums.items():
+                out[model, k, metric] = total / len(held)
+            out[model, k, "novelty"] = bits / recommended
+            out[model, k, "coverage"] = len(covered) / len(listeners)
+    return out
+
+
+def test_metrics_match_an_independent_recomputation(evaluated):
+    _, _, con = evaluated
+    got = {(m, k, metric): v for m, k, metric, v in rows(con, "select model, k, metric, value from eval_metrics")}
+    expected = reference_metrics(con)
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    eligible = rows(con, "select count(*) from users where artists >= 5")[0][0]
+    assert rows(con, "select distinct users from eval_metrics") == [(eligible,)]
+
+
+def test_metrics_are_in_range_and_the_models_beat_random(evaluated):
+    _, _, con = evaluated
+    value = {(m, k, metric): v for m, k, metric, v in rows(con, "select model, k, metric, value from eval_metrics")}
+    assert {m for m, _, _ in value} == MODELS and {metric for _, _, metric in value} == METRICS
+    for (m, k, metric), v in value.items():
+        assert v >= 0 and (metric == "novelty" or v <= 1), (m, k, metric, v)
+    for k in (10, 20):
+        assert value["random", k, "precision"] < 0.01
+        for model in ("popularity", "user_knn", "user_knn_plays_only"):
+            for metric in ("ndcg", "recall", "precision", "map", "hit_rate"):
+                assert value[model, k, metric] > 5 * value["random", k, metric], (model, k, metric)
+        # random is the most novel and covers the most; popularity the least
+        assert value["random", k, "novelty"] == max(value[m, k, "novelty"] for m in MODELS)
+        assert value["popularity", k, "coverage"] == min(value[m, k, "coverage"] for m in MODELS)
+    for model in MODELS:  # more room, more hits
+        assert value[model, 20, "recall"] >= value[model, 10, "recall"]
+        assert value[model, 20, "hit_rate"] >= value[model, 10, "hit_rate"]
+
+
+def test_segments_partition_the_evaluated_users(evaluated):
+    _, _, con = evaluated
+    users = rows(con, "select distinct users from eval_metrics")[0][0]
+    per_type = rows(con, """
+        select segment_type, model, k, metric, sum(users), sum(value * users)
+        from eval_metrics_by_segment
+        group by all
+    """)
+    overall = {(m, k, metric): v for m, k, metric, v in rows(con, "select model, k, metric, value from eval_metrics")}
+    assert {t for t, *_ in per_type} == {"gender", "age_band", "country", "activity"}
+    for segment_type, model, k, metric, n, weighted in per_type:
+        assert n == users, segment_type
+        if metric in ("precision", "recall", "ndcg", "map", "hit_rate"):  # user means add up
+            assert weighted / n == pytest.approx(overall[model, k, metric], rel=1e-9), (segment_type, metric)
+    genders = {s for (s,) in rows(con, "select distinct segment from eval_metrics_by_segment where segment_type = 'gender'")}
+    assert genders <= {"m", "f", "unknown"}
+    countries = {s for (s,) in rows(con, "select distinct segment from eval_metrics_by_segment where segment_type = 'country'")}
+    assert len(countries - {"other", "unknown"}) == 10 and "other" in countries
+
+
+def test_the_report_renders(evaluated, tmp_path):
+    _, db, _ = evaluated
+    out, png = tmp_path / "evaluation.html", tmp_path / "overview.png"
+    assert report.main(["--db", str(db), "--out", str(out), "--png", str(png)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == 3  # metrics by model, precision/recall, segments
+    for text in [*MODELS, "K = 10", "K = 20", "by age band", "by gender", "by country", "by activity"]:
+        assert text in page, text
+    assert "<img" not in page and "src=" not in page  # self-contained
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_report_says_what_is_missing(tmp_path, capsys):
+    assert report.main(["--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "x.html")]) == 1
+    assert "make evaluate" in capsys.readouterr().err
+
+
+def test_the_user_cap_and_the_model_list_leave_the_holdout_alone(evaluated, tmp_path):
+    """eval_max_users evaluates a seeded subset; the held-out pairs (and so
+    the training data) stay those of the uncapped run."""
+    workdir, db, con = evaluated
+    capped = tmp_path / "capped.duckdb"
+    shutil.copy(db, capped)
+    evaluate(tmp_path, capped, {"eval_max_users": 300, "eval_models": ["popularity", "random"]}, select="tag:evaluation")
+    with duckdb.connect(str(capped), read_only=True) as other:
+        assert set(rows(other, "select user_id, artist_mbid from eval_holdout")) == set(
+            rows(con, "select user_id, artist_mbid from eval_holdout"))
+        assert rows(other, "select count(distinct user_id) from eval_holdout where is_evaluated_user") == [(300,)]
+        assert rows(other, "select distinct model, users from eval_metrics order by model") == [
+            ("popularity", 300), ("random", 300)]
+        assert rows(other, "select count(distinct user_id) from eval_recommendations") == [(300,)]
