@@ -23,7 +23,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report
+.PHONY: build test venv sample clean help evaluate report bench
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -31,6 +31,7 @@ help:
 	@echo "make test    run every test (pytest: package, dbt unit/data tests, end to end)"
 	@echo "make evaluate  holdout evaluation of the models into LASTFM_DB (eval_* tables), then make report"
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
+	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS) and the seed comparison at 50,000 users"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
 
@@ -59,6 +60,17 @@ evaluate: $(STAMP)
 
 report: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.report --db "$(LASTFM_DB)" --out "$(REPORT)"
+
+# Benchmarks (README "Performance"): synthetic data in data/bench/ (git-ignored,
+# generated once), the full dbt build at BENCH_USERS users, then the seed's
+# method against ours on the warehouse arrays of a 50,000-user build.
+BENCH_USERS ?= 359347
+BENCH_REPEATS ?= 1
+SEED_COMPARE_USERS ?= 50000
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_build.py --users $(BENCH_USERS) --repeats $(BENCH_REPEATS)
+	$(BIN)/python benchmarks/bench_build.py --users $(SEED_COMPARE_USERS)
+	$(BIN)/python benchmarks/bench_knn.py --warehouse data/bench/users-$(SEED_COMPARE_USERS)-seed-1/build/lastfm.duckdb --repeats 3 --compare-seed --quiet
 
 sample: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

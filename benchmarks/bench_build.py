@@ -100,7 +100,8 @@ def main() -> None:
     for name in sorted(runs[0]["models"], key=lambda n: -runs[0]["models"][n]):
         print(f"{name:<40} {median(r['models'][name] for r in runs):>8.1f}")
     print(f"{'(all data tests and unit tests)':<40} {median(r['tests'] for r in runs):>8.1f}")
-    print(f"\ntotal wall time: {median(r['wall'] for r in runs):.0f} s (runs: {', '.join(f'{r['wall']:.0f}' for r in runs)})")
+    walls = ", ".join(f"{r['wall']:.0f}" for r in runs)
+    print(f"\ntotal wall time: {median(r['wall'] for r in runs):.0f} s (runs: {walls})")
     print(f"peak resident memory: {median(r['peak_rss_mib'] for r in runs):,.0f} MiB (max {max(r['peak_rss_mib'] for r in runs):,.0f})")
     con = duckdb.connect(str(workdir / "lastfm.duckdb"), read_only=True)
     print("\nmart rows:")
