@@ -23,7 +23,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench
+.PHONY: build test venv sample clean help evaluate report bench tuned-params
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -31,6 +31,7 @@ help:
 	@echo "make test    run every test (pytest: package, dbt unit/data tests, end to end)"
 	@echo "make evaluate  holdout evaluation of the models into LASTFM_DB (eval_* tables), then make report"
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
+	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
 	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS) and the seed comparison at 50,000 users"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
@@ -60,6 +61,11 @@ evaluate: $(STAMP)
 
 report: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.report --db "$(LASTFM_DB)" --out "$(REPORT)"
+
+# The chosen parameters of eval_tuning and the best model of eval_metrics
+# (NDCG@10) into the tuned block of dbt_project.yml, with the date and data.
+tuned-params: $(STAMP)
+	PYTHONPATH=python $(BIN)/python -m lastfm_recs.tuned_params --db "$(LASTFM_DB)" --data-dir "$(LASTFM_DATA_DIR)"
 
 # Benchmarks (README "Performance"): synthetic data in data/bench/ (git-ignored,
 # generated once), the full dbt build at BENCH_USERS users, then the seed's

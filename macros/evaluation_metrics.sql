@@ -81,3 +81,189 @@ unpivot include nulls (
 )
 order by {{ groups }}model, k, metric
 {% endmacro %}
+
+{#
+  Each evaluated user's top-K lists scored against the user's held-out
+  artists, one row per list, K (var eval_k) and evaluated user; a user
+  without recommendations in a list counts with zero hits. In one place for
+  the test evaluation (int_eval_user_metrics) and the tuning's trials
+  (int_eval_tuning_metrics). Definitions in
+  models/marts/evaluation/_evaluation__models.yml.
+
+  recommendations: relation with the list_columns, user_index, rank, artist_index.
+  held_out: relation with user_index, artist_index (the held-out pairs).
+  users: relation with user_index, holdout_artists, is_evaluated.
+  catalogue: relation with artist_index, self_information.
+  lists: a select of the list_columns, one row per list to score.
+#}
+{% macro eval_user_metrics(recommendations, held_out, users, catalogue, lists, list_columns) %}
+{%- set ks = var('eval_k') %}
+{%- set keys = list_columns | join(', ') %}
+with users as (
+    select
+        users.user_index,
+        users.holdout_artists
+    from {{ users }} as users
+    where users.is_evaluated
+),
+
+lists as (
+    {{ lists }}
+),
+
+cutoffs as (
+    select unnest({{ ks }}) as k
+),
+
+-- 1 / log2(rank + 1) summed over ranks 1..n: the DCG of a list whose first
+-- n items are all hits, looked up at n = min(K, held-out artists).
+ideal as (
+    select
+        position,
+        sum(1 / log2(position + 1)) over (order by position) as ideal_dcg
+    from generate_series(1, {{ ks | max }}) as positions(position)
+),
+
+listed as (
+    select
+        {% for c in list_columns %}recommendations.{{ c }},
+        {% endfor -%}
+        cutoffs.k,
+        recommendations.user_index,
+        recommendations.rank,
+        held_out.artist_index is not null as is_hit,
+        catalogue.self_information
+    from {{ recommendations }} as recommendations
+    inner join cutoffs
+        on recommendations.rank <= cutoffs.k
+    left join {{ held_out }} as held_out
+        on recommendations.user_index = held_out.user_index
+        and recommendations.artist_index = held_out.artist_index
+    left join {{ catalogue }} as catalogue
+        on recommendations.artist_index = catalogue.artist_index
+),
+
+hits_counted as (
+    select
+        *,
+        count(*) filter (where is_hit) over (
+            partition by {{ keys }}, k, user_index
+            order by rank
+        ) as hits_so_far
+    from listed
+),
+
+per_list as (
+    select
+        {{ keys }},
+        k,
+        user_index,
+        count(*) as recommended,
+        count(*) filter (where is_hit) as hits,
+        coalesce(sum(1 / log2(rank + 1)) filter (where is_hit), 0) as dcg,
+        coalesce(sum(hits_so_far / rank) filter (where is_hit), 0) as precision_sum,
+        sum(self_information) as self_information
+    from hits_counted
+    group by {{ keys }}, k, user_index
+),
+
+scored as (
+    select
+        {% for c in list_columns %}lists.{{ c }},
+        {% endfor -%}
+        cutoffs.k,
+        users.user_index,
+        users.holdout_artists,
+        coalesce(per_list.recommended, 0) as recommended,
+        coalesce(per_list.hits, 0) as hits,
+        coalesce(per_list.dcg, 0) as dcg,
+        ideal.ideal_dcg,
+        coalesce(per_list.precision_sum, 0) as precision_sum,
+        coalesce(per_list.self_information, 0) as self_information
+    from users
+    cross join lists
+    cross join cutoffs
+    inner join ideal
+        on ideal.position = least(cutoffs.k, users.holdout_artists)
+    left join per_list
+        on cutoffs.k = per_list.k
+        {%- for c in list_columns %}
+        and lists.{{ c }} = per_list.{{ c }}
+        {%- endfor %}
+        and users.user_index = per_list.user_index
+)
+
+select
+    {{ keys }},
+    k,
+    user_index,
+    holdout_artists,
+    recommended,
+    hits,
+    hits / k as precision,
+    hits / holdout_artists as recall,
+    dcg / ideal_dcg as ndcg,
+    precision_sum / least(k, holdout_artists) as average_precision,
+    hits > 0 as is_hit,
+    self_information
+from scored
+{% endmacro %}
+
+{#
+  The tuning's metrics of every trial in `trials` (model, trial, user_index,
+  rank, artist_index: int_eval_tuning_scored or int_eval_tuning_blends_scored)
+  on the validation split, one row per trial, K and metric, computed as the
+  test evaluation's (eval_user_metrics, summarise_eval_metrics).
+#}
+{% macro tuning_trial_metrics(trials) %}
+with user_metrics as (
+    {{ eval_user_metrics(
+        recommendations=trials,
+        held_out=ref('int_eval_validation_held_out'),
+        users=ref('int_eval_validation_users_sampled'),
+        catalogue=ref('int_eval_tuning_catalogue'),
+        lists='select distinct model, trial from ' ~ trials,
+        list_columns=['model', 'trial'],
+    ) }}
+),
+
+cutoffs as (
+    select unnest({{ var('eval_k') }}) as k
+),
+
+recommended as (
+    select
+        trials.model,
+        trials.trial,
+        cutoffs.k,
+        trials.artist_index
+    from {{ trials }} as trials
+    inner join cutoffs
+        on trials.rank <= cutoffs.k
+),
+
+{{ summarise_eval_metrics('user_metrics', 'recommended', ref('int_eval_tuning_catalogue'), ['trial']) }}
+{% endmacro %}
+
+{#
+  Each model's chosen trial among `metrics` (model, trial, k, metric, value):
+  the highest value of var tuning_metric at K = var tuning_k, ties to the
+  smallest trial number. One row per model: model, trial.
+#}
+{% macro chosen_trials(metrics) %}
+{%- set metric = var('tuning_metric') %}
+{%- set k = var('tuning_k') | int %}
+{%- if metric not in ['precision', 'recall', 'ndcg', 'map', 'hit_rate'] %}
+    {{ exceptions.raise_compiler_error("var tuning_metric must be one of precision, recall, ndcg, map, hit_rate; got " ~ metric) }}
+{%- endif %}
+{%- if k not in var('eval_k') %}
+    {{ exceptions.raise_compiler_error("var tuning_k must be one of the cut-offs in var eval_k " ~ var('eval_k') ~ "; got " ~ k) }}
+{%- endif %}
+select
+    model,
+    trial
+from {{ metrics }}
+where metric = '{{ metric }}'
+    and k = {{ k }}
+qualify row_number() over (partition by model order by value desc, trial) = 1
+{% endmacro %}

@@ -14,14 +14,17 @@ import numpy as np
 import pytest
 
 import spec_reference as spec
+import yaml
+from lastfm_recs.recommenders import run_model
 from lastfm_recs.sample_data import generate_dataset
+from lastfm_recs.warehouse_io import configured_params, load_scoring_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 DBT = Path(sys.executable).parent / "dbt"
 
 
-def dbt_build(workdir: Path, data_dir: Path, dbt_vars: dict | None = None) -> subprocess.CompletedProcess:
+def dbt_build(workdir: Path, data_dir: Path, dbt_vars: dict | None = None, *args: str) -> subprocess.CompletedProcess:
     """Run `dbt build` from the repository root into workdir/lastfm.duckdb."""
     env = {
         **os.environ,
@@ -35,6 +38,7 @@ def dbt_build(workdir: Path, data_dir: Path, dbt_vars: dict | None = None) -> su
     cmd = [str(DBT), "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
+    cmd += args
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
 
 
@@ -75,7 +79,8 @@ def assert_same_recommendations(actual, expected, tied_users) -> None:
 
 @pytest.fixture(scope="module")
 def sample_warehouse(tmp_path_factory):
-    con = built(tmp_path_factory.mktemp("sample"), SAMPLE)
+    """The sample built with the SPEC's seed model (var model: user_knn)."""
+    con = built(tmp_path_factory.mktemp("sample"), SAMPLE, {"model": "user_knn"})
     yield con
     con.close()
 
@@ -133,7 +138,8 @@ def test_every_raw_line_is_accounted_for(sample_warehouse):
 def test_another_data_dir_with_vars_follows_the_spec(tmp_path):
     data = tmp_path / "raw"
     generate_dataset(data, n_users=400, seed=7)
-    dbt_vars = {"gender": "f", "sample_fraction": 0.7, "sample_seed": 3, "neighbors": 10, "top_n": 5}
+    dbt_vars = {"model": "user_knn", "gender": "f", "sample_fraction": 0.7, "sample_seed": 3, "neighbors": 10,
+                "top_n": 5}
     con = built(tmp_path, data, dbt_vars)
     ref = spec.build(data, gender="f", sample_fraction=0.7, sample_seed=3)
     users = {r[0] for r in con.sql("select user_id from users").fetchall()}
@@ -142,6 +148,42 @@ def test_another_data_dir_with_vars_follows_the_spec(tmp_path):
     expected, tied = spec.recommendations(ref, k=10, top_n=5)
     assert_same_recommendations(recommendation_lists(con), expected, tied)
     assert con.sql("select max(rank) from recommendations").fetchall()[0][0] == 5
+
+
+def project_vars() -> dict:
+    return yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
+
+
+def test_the_default_build_uses_the_configured_model(tmp_path):
+    """Without vars, `recommendations` holds the lists of var model with
+    var model_params - the same as running that model of the package on the
+    warehouse's arrays - and every user in scope, cold ones included, gets
+    top_n of them."""
+    config = project_vars()
+    con = built(tmp_path, SAMPLE)
+    assert config["model"] != "user_knn"  # the default is the best of the evaluation
+    inputs = load_scoring_inputs(
+        con.table("int_users_featured"), con.table("int_artists_deduplicated_by_mbid"),
+        con.table("int_plays_normalised"), con.table("int_cold_user_baseline"),
+    )
+    run = run_model(config["model"], inputs, np.arange(inputs.plays.shape[0]), 20, 0,
+                    configured_params(json.dumps(config["model_params"]), config["neighbors"]))
+    index = con.sql("select user_index, user_id from int_users_in_scope").fetchall()
+    mbid = dict(con.sql("select artist_index, artist_mbid from int_artists_deduplicated_by_mbid").fetchall())
+    user_of = dict(index)
+    expected = [(user_of[u], int(r), mbid[a]) for u, r, a in zip(*run.recommendations[:3])]
+    got = con.sql("select user_id, rank, artist_mbid from recommendations").fetchall()
+    assert sorted(got) == sorted(expected)
+    per_user = con.sql("select min(n), max(n) from (select count(*) as n from recommendations group by user_id)")
+    assert per_user.fetchall() == [(20, 20)]
+    assert con.sql("select count(distinct user_id) from recommendations").fetchall() == [(len(index),)]
+
+
+def test_an_unknown_model_fails_naming_the_known_ones(tmp_path):
+    result = dbt_build(tmp_path, SAMPLE, {"model": "svd"}, "--select", "+int_recommendations_scored")
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "unknown model(s) ['svd']" in out and "user_knn" in out and "hybrid" in out
 
 
 def test_missing_raw_files_fail_at_once_naming_the_path(tmp_path):

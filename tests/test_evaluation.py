@@ -18,21 +18,26 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from lastfm_recs import report
+from lastfm_recs.tuning import expand_grid, params_json
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 DBT = Path(sys.executable).parent / "dbt"
-MODELS = {"popularity", "random", "user_knn", "user_knn_plays_only"}
+MODELS = {"popularity", "random", "user_knn", "user_knn_plays_only", "profile_popularity", "item_knn",
+          "user_knn_cosine", "als", "ease", "hybrid"}
+PROJECT_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 METRICS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty"}
 
 
-def evaluate(workdir: Path, db: Path, dbt_vars: dict, select: str = "+tag:evaluation") -> subprocess.CompletedProcess:
+def evaluate(workdir: Path, db: Path, dbt_vars: dict, select: str = "+tag:evaluation",
+             data_dir: Path = SAMPLE) -> subprocess.CompletedProcess:
     """The dbt command of `make evaluate`, into db, artifacts under workdir."""
     env = {
         **os.environ,
-        "LASTFM_DATA_DIR": str(SAMPLE),
+        "LASTFM_DATA_DIR": str(data_dir),
         "LASTFM_DB": str(db),
         "DBT_PROFILES_DIR": str(REPO),
         "DO_NOT_TRACK": "1",
@@ -69,8 +74,8 @@ def rows(con, sql: str) -> list[tuple]:
 def test_the_build_ran_the_leak_test_and_the_unit_tests(evaluated):
     workdir, _, _ = evaluated
     status = statuses(workdir)
-    leak = [s for uid, s in status.items() if uid.endswith("assert_eval_holdout_not_in_training")]
-    assert leak == ["pass"]
+    for leak_test in ("assert_eval_holdout_not_in_training", "assert_tuning_never_sees_the_test_holdout"):
+        assert [s for uid, s in status.items() if uid.endswith(leak_test)] == ["pass"], leak_test
     units = {uid.rsplit(".", 1)[-1]: s for uid, s in status.items() if uid.startswith("unit_test.")}
     for name in [
         "int_eval_user_metrics_scores_lists_by_hand",
@@ -115,23 +120,18 @@ def test_no_held_out_pair_is_trained_on_and_none_recommended_is_seen(evaluated):
     assert not recommended & training
 
 
-def reference_metrics(con, ks=(10, 20)) -> dict[tuple[str, int, str], float]:
-    """The metrics recomputed from eval_recommendations and eval_holdout."""
-    held = defaultdict(set)
-    for user, mbid in rows(con, "select user_id, artist_mbid from eval_holdout where is_evaluated_user"):
-        held[user].add(mbid)
-    lists = defaultdict(list)
-    for model, user, mbid in rows(con, "select model, user_id, artist_mbid from eval_recommendations order by model, user_id, rank"):
-        lists[model, user].append(mbid)
-    n_users = rows(con, "select count(*) from users")[0][0]
-    listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_plays_training group by all"))
+def list_metrics(held: dict[str, set], lists: dict[tuple, list], keys, n_users: int,
+                 listeners: dict[str, int], ks=(10, 20)) -> dict[tuple, float]:
+    """Every metric of the lists of each key at each K, in plain Python:
+    held: user -> held-out MBIDs; lists: (key, user) -> MBIDs in rank order;
+    listeners: MBID -> training listeners (the catalogue)."""
     out = {}
-    for model in MODELS:
+    for key in keys:
         for k in ks:
             sums = defaultdict(float)
             recommended, bits, covered = 0, 0.0, set()
             for user, h in held.items():
-                top = lists.get((model, user), [])[:k]
+                top = lists.get((key, user), [])[:k]
                 hit_ranks = [r for r, m in enumerate(top, start=1) if m in h]
                 sums["precision"] += len(hit_ranks) / k
                 sums["recall"] += len(hit_ranks) / len(h)
@@ -143,10 +143,23 @@ def reference_metrics(con, ks=(10, 20)) -> dict[tuple[str, int, str], float]:
                 bits += sum(-math.log2(listeners[m] / n_users) for m in top)
                 covered |= set(top)
             for metric, total in sums.items():
-                out[model, k, metric] = total / len(held)
-            out[model, k, "novelty"] = bits / recommended
-            out[model, k, "coverage"] = len(covered) / len(listeners)
+                out[key, k, metric] = total / len(held)
+            out[key, k, "novelty"] = bits / recommended
+            out[key, k, "coverage"] = len(covered) / len(listeners)
     return out
+
+
+def reference_metrics(con) -> dict[tuple[str, int, str], float]:
+    """The metrics recomputed from eval_recommendations and eval_holdout."""
+    held = defaultdict(set)
+    for user, mbid in rows(con, "select user_id, artist_mbid from eval_holdout where is_evaluated_user"):
+        held[user].add(mbid)
+    lists = defaultdict(list)
+    for model, user, mbid in rows(con, "select model, user_id, artist_mbid from eval_recommendations order by model, user_id, rank"):
+        lists[model, user].append(mbid)
+    n_users = rows(con, "select count(*) from users")[0][0]
+    listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_plays_training group by all"))
+    return list_metrics(held, lists, MODELS, n_users, listeners)
 
 
 def test_metrics_match_an_independent_recomputation(evaluated):
@@ -168,7 +181,7 @@ def test_metrics_are_in_range_and_the_models_beat_random(evaluated):
         assert v >= 0 and (metric == "novelty" or v <= 1), (m, k, metric, v)
     for k in (10, 20):
         assert value["random", k, "precision"] < 0.01
-        for model in ("popularity", "user_knn", "user_knn_plays_only"):
+        for model in MODELS - {"random"}:
             for metric in ("ndcg", "recall", "precision", "map", "hit_rate"):
                 assert value[model, k, metric] > 5 * value["random", k, metric], (model, k, metric)
         # random is the most novel and covers the most; popularity the least
@@ -230,3 +243,113 @@ def test_the_user_cap_and_the_model_list_leave_the_holdout_alone(evaluated, tmp_
         assert rows(other, "select distinct model, users from eval_metrics order by model") == [
             ("popularity", 300), ("random", 300)]
         assert rows(other, "select count(distinct user_id) from eval_recommendations") == [(300,)]
+
+
+def test_the_validation_split_is_drawn_from_the_training_data_by_the_seed(evaluated):
+    """Recomputed here: users with >= 5 training artists, their training
+    artists ordered by md5('0:validation:' || user || ':' || mbid), the first
+    round(0.2 n) held out for validation; the first 5,000 users by
+    md5('0:validation:' || user) are scored (the sample has fewer)."""
+    _, _, con = evaluated
+    artists = defaultdict(list)
+    for user, mbid in rows(con, "select user_id, artist_mbid from int_eval_plays_training"):
+        artists[user].append(mbid)
+    expected = set()
+    for user, mbids in artists.items():
+        n = len(mbids)
+        if n < 5:
+            continue
+        size = min(n - 1, max(1, int((Decimal("0.2") * n).quantize(Decimal(1), ROUND_HALF_UP))))
+        order = sorted(mbids, key=lambda m: (hashlib.md5(f"0:validation:{user}:{m}".encode()).hexdigest(), m))
+        expected |= {(user, m) for m in order[:size]}
+    assert set(rows(con, "select user_id, artist_mbid from int_eval_validation_held_out")) == expected
+    test_pairs = set(rows(con, "select user_id, artist_mbid from eval_holdout"))
+    tuning = set(rows(con, "select user_id, artist_mbid from int_eval_tuning_training"))
+    assert not expected & test_pairs and not tuning & test_pairs and not tuning & expected
+    assert tuning | expected == set(rows(con, "select user_id, artist_mbid from int_eval_plays_training"))
+
+
+def test_every_trial_of_the_grid_is_in_eval_tuning_and_the_best_is_chosen(evaluated):
+    _, _, con = evaluated
+    grid = PROJECT_VARS["tuning_grid"]
+    trials = defaultdict(list)
+    for model, trial, params in rows(con, "select distinct model, trial, params from eval_tuning order by all"):
+        trials[model].append((trial, params))
+    assert set(trials) == set(grid) & MODELS
+    for model, points in trials.items():
+        assert points == [(i, params_json(p)) for i, p in enumerate(expand_grid(grid[model]), start=1)], model
+    ndcg = rows(con, "select model, trial, value, is_chosen from eval_tuning where metric = 'ndcg' and k = 10")
+    for model in trials:
+        mine = sorted(((-v, t, c) for m, t, v, c in ndcg if m == model))
+        assert mine[0][2] and not any(c for _, _, c in mine[1:]), model  # the best, ties to the smaller trial
+    chosen = dict(rows(con, "select model, params from eval_tuning where is_chosen group by all"))
+    used = {m: (p, src) for m, p, src in rows(con, "select model, params, params_source from eval_models")}
+    for model in MODELS:
+        if model in chosen:
+            assert used[model] == (chosen[model], "tuned"), model
+        else:
+            assert used[model][1] == "model_params", model
+    hybrid_components = json.loads(chosen["hybrid"])["weights"]
+    assert set(hybrid_components) <= set(chosen)  # blends of tuned models
+
+
+def test_trial_metrics_match_an_independent_recomputation(evaluated):
+    _, _, con = evaluated
+    held = defaultdict(set)
+    for user, mbid in rows(con, "select user_id, artist_mbid from int_eval_validation_held_out where is_evaluated"):
+        held[user].add(mbid)
+    lists = defaultdict(list)
+    for table in ("int_eval_tuning_scored", "int_eval_tuning_blends_scored"):
+        for model, trial, user, mbid in rows(con, f"""
+            select t.model, t.trial, u.user_id, a.artist_mbid
+            from {table} t
+            join int_users_featured u using (user_index)
+            join int_artists_deduplicated_by_mbid a using (artist_index)
+            order by t.model, t.trial, u.user_id, t.rank
+        """):
+            lists[(model, trial), user].append(mbid)
+    keys = {key for key, _ in lists}
+    n_users = rows(con, "select count(*) from users")[0][0]
+    listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_tuning_training group by all"))
+    expected = list_metrics(held, lists, keys, n_users, listeners)
+    got = {((m, t), k, metric): v for m, t, k, metric, v in rows(con, "select model, trial, k, metric, value from eval_tuning")}
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+def test_the_tuning_never_depends_on_the_test_holdout(evaluated, tmp_path):
+    """Multiply the plays of every test-held-out pair in the raw file: the
+    holdout (drawn by md5 of user and MBID) and the training data stay the
+    same, so every trial must score the same - the tuning never reads those
+    plays. A few trials of the main grid are re-run on the changed data."""
+    _, _, con = evaluated
+    held_out = set(rows(con, "select user_id, artist_mbid from eval_holdout"))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLE / "usersha1-profile.tsv", raw)
+    changed = 0
+    with open(SAMPLE / "usersha1-artmbid-artname-plays.tsv", newline="", encoding="utf-8") as src, \
+            open(raw / "usersha1-artmbid-artname-plays.tsv", "w", newline="", encoding="utf-8") as out:
+        for line in src:
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) == 4 and (fields[0], fields[1].lower()) in held_out and fields[3].isdigit() and int(fields[3]) > 0:
+                end = line[len(line.rstrip("\r\n")):]
+                line = "\t".join(fields[:3] + [str(int(fields[3]) * 7 + 3)]) + end
+                changed += 1
+            out.write(line)
+    assert changed > 1000
+    grid = {"ease": {"artists": [2000], "l2": [100.0, 2000.0], "weighting": ["binary"]},
+            "als": {"factors": [16], "weighting": ["log"], "alpha": [3.0]},
+            "item_knn": {"neighbors": [50], "weighting": ["bm25"]}}
+    db = tmp_path / "changed.duckdb"
+    evaluate(tmp_path, db, {"tuning_grid": grid, "eval_models": sorted(grid)}, select="+eval_tuning", data_dir=raw)
+    query = "select model, params, k, metric, value from eval_tuning"
+    with duckdb.connect(str(db), read_only=True) as other:
+        again = {(m, p, k, metric): v for m, p, k, metric, v in rows(other, query)}
+        changed_plays = "select sum(plays) from int_eval_plays_held_out"
+        assert rows(other, changed_plays) != rows(con, changed_plays)  # the held-out plays did change
+    before = {(m, p, k, metric): v for m, p, k, metric, v in rows(con, query)}
+    assert len(again) == 4 * 2 * 7
+    for key, value in again.items():
+        assert before[key] == pytest.approx(value, rel=1e-12, abs=1e-15), key

@@ -1,8 +1,12 @@
-"""Scores every user in scope with the seed's user-user kNN (SPEC 2) and keeps
-the top_n artists per user, by integer index; the recommendations mart adds
-the ids and names. The maths lives in lastfm_recs.knn."""
-from lastfm_recs.knn import recommend_user_knn
-from lastfm_recs.warehouse_io import dbt_progress, load_scoring_inputs, recommendations_table
+"""Scores every user in scope with the model of var `model` (default: the
+best of the evaluation; `user_knn` is the SPEC's seed model exactly) and its
+parameters from var model_params, and keeps the top_n artists per user, by
+integer index; the recommendations mart adds the ids and names. The models
+live in lastfm_recs.recommenders."""
+import numpy as np
+
+from lastfm_recs.recommenders import run_model
+from lastfm_recs.warehouse_io import configured_params, dbt_progress, load_scoring_inputs, recommendations_table
 
 
 def model(dbt, session):
@@ -13,13 +17,13 @@ def model(dbt, session):
         plays_normalised=dbt.ref("int_plays_normalised"),
         cold_baseline=dbt.ref("int_cold_user_baseline"),
     )
-    user_index, rank, artist_index, score = recommend_user_knn(
-        inputs.plays_share,
-        inputs.cold_baseline,
-        inputs.age_scaled,
-        inputs.country_index,
-        neighbors=int(dbt.config.get("neighbors")),
+    run = run_model(
+        dbt.config.get("model"),
+        inputs,
+        users=np.arange(inputs.plays.shape[0]),
         top_n=int(dbt.config.get("top_n")),
+        seed=0,
+        params=configured_params(dbt.config.get("model_params"), int(dbt.config.get("neighbors"))),
         progress=dbt_progress("int_recommendations_scored"),
     )
-    return recommendations_table(user_index, rank, artist_index, score)
+    return recommendations_table(*run.recommendations)

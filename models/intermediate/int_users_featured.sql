@@ -1,7 +1,8 @@
 -- The profile features of every user in scope (SPEC 2, Profile features):
 -- age valid in 0..100, invalid or empty ages imputed with the mean of the
 -- valid ones, min-max scaled to [0, 1]; the one-hot country encoded as the
--- index of its 1 (null = all zeros); activity and the cold-user flag.
+-- index of its 1 (null = all zeros); the age band of the cleaned age (for
+-- BI and the hybrid model's profile prior); activity and the cold-user flag.
 with users as (
     select * from {{ ref('int_users_in_scope') }}
 ),
@@ -48,6 +49,15 @@ select
     scaled.age_valid is null as age_imputed,
     scaled.age,
     scaled.age_scaled,
+    case
+        when scaled.age_valid is null then 'unknown'
+        when scaled.age < 18 then 'under 18'
+        when scaled.age < 25 then '18-24'
+        when scaled.age < 35 then '25-34'
+        when scaled.age < 45 then '35-44'
+        when scaled.age < 55 then '45-54'
+        else '55+'
+    end as age_band,
     scaled.country,
     case
         when scaled.country is not null

@@ -15,15 +15,7 @@ select
     users.age,
     users.age_imputed,
     users.age_scaled,
-    case
-        when users.age_imputed then 'unknown'
-        when users.age < 18 then 'under 18'
-        when users.age < 25 then '18-24'
-        when users.age < 35 then '25-34'
-        when users.age < 45 then '35-44'
-        when users.age < 55 then '45-54'
-        else '55+'
-    end as age_band,
+    users.age_band,
     users.country,
     countries.iso_alpha2 as country_iso2,
     countries.iso_alpha3 as country_iso3,

@@ -69,6 +69,10 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from lastfm_recs.blocks import Progress, ProgressReporter, default_threads, run_tasks
+from lastfm_recs.checks import check_count
+from lastfm_recs.ranking import Recommendations, empty_recommendations, row_thresholds, top_n_per_row
+
 try:  # scipy's C++ kernels behind .toarray() (adds into its output) and @
     from scipy.sparse._sparsetools import csr_matmat as _csr_matmat
     from scipy.sparse._sparsetools import csr_todense as _csr_todense
@@ -84,9 +88,6 @@ __all__ = [
     "recommend_user_knn",
 ]
 
-Progress = Callable[[str], None]
-Recommendations = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
 #: Most listened artists whose part of p.p goes through the dense product.
 DEFAULT_DENSE_ARTISTS = 128
 #: Memory for the distance tiles of all threads together (float64 tile + mask
@@ -100,8 +101,6 @@ _REFINE_BELOW = 1e-6
 _BOUND_SLACK = 1e-10
 #: At most this many distinct ages are used as exact keys for the bound.
 _MAX_AGE_KEYS = 128
-#: Seconds between progress lines (the brief asks for at most 10).
-_PROGRESS_EVERY_S = 5.0
 
 
 # --------------------------------------------------------------------------
@@ -142,14 +141,6 @@ def _first_bad(mask: np.ndarray, values: np.ndarray | None = None, limit: int = 
     if values is None:
         return ", ".join(str(i) for i in where)
     return ", ".join(f"{i} ({values[i].item()!r})" for i in where)
-
-
-def _check_count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer >= {minimum}, found {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, found {value}")
-    return int(value)
 
 
 def validate_inputs(
@@ -248,70 +239,6 @@ def validate_inputs(
 # --------------------------------------------------------------------------
 
 
-class _Progress:
-    """Time-throttled progress lines: '<label>: x/y users (z%), t s elapsed, ~r s remaining'."""
-
-    def __init__(self, callback: Progress | None, label: str, total_users: int, every: float = _PROGRESS_EVERY_S):
-        self.callback, self.label, self.total, self.every = callback, label, total_users, every
-        self.start = self.last = time.perf_counter()
-
-    def update(self, users_done: int, fraction: float, force: bool = False) -> None:
-        if self.callback is None:
-            return
-        now = time.perf_counter()
-        if not force and now - self.last < self.every:
-            return
-        self.last = now
-        elapsed = now - self.start
-        fraction = min(max(fraction, 0.0), 1.0)
-        remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else float("nan")
-        rem = f"~{remaining:.0f} s remaining" if math.isfinite(remaining) else "remaining unknown"
-        self.callback(
-            f"{self.label}: {users_done:,}/{self.total:,} users ({100 * fraction:.0f}% of the work), "
-            f"{elapsed:.0f} s elapsed, {rem}"
-        )
-
-    def finish(self, detail: str = "") -> None:
-        if self.callback is not None:
-            elapsed = time.perf_counter() - self.start
-            self.callback(f"{self.label}: {self.total:,}/{self.total:,} users done in {elapsed:.1f} s{detail}")
-
-
-def _run_tasks(
-    executor: Executor | None,
-    tasks: Iterable[Callable[[], object]],
-    on_result: Callable[[object], None],
-    max_inflight: int,
-) -> None:
-    """Run zero-argument ``tasks`` (lazily, at most ``max_inflight`` queued) and
-    hand each result to ``on_result`` in the calling thread."""
-    if executor is None:
-        for task in tasks:
-            on_result(task())
-        return
-    it = iter(tasks)
-    inflight: set[Future] = set()
-
-    def fill() -> None:
-        while len(inflight) < max_inflight:
-            task = next(it, None)
-            if task is None:
-                return
-            inflight.add(executor.submit(task))
-
-    fill()
-    try:
-        while inflight:
-            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            for fut in done:
-                inflight.remove(fut)
-                on_result(fut.result())
-            fill()
-    finally:
-        for fut in inflight:
-            fut.cancel()
-
-
 def _buffer(store: threading.local, name: str, size: int, dtype: type) -> np.ndarray:
     """A per-thread scratch array of at least ``size`` elements (reused)."""
     arr = getattr(store, name, None)
@@ -319,13 +246,6 @@ def _buffer(store: threading.local, name: str, size: int, dtype: type) -> np.nda
         arr = np.empty(max(size, 1), dtype=dtype)
         setattr(store, name, arr)
     return arr[:size]
-
-
-def _default_threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def tile_size(n_threads: int, budget_bytes: int = DEFAULT_TILE_BUDGET_BYTES) -> int:
@@ -832,7 +752,7 @@ def _exact_neighbors(
     k = min(k, max(n - 1, 0))
     if k == 0:
         return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0))
-    n_threads = n_threads or _default_threads()
+    n_threads = n_threads or default_threads()
     block = block_size or tile_size(n_threads)
     space = _build_feature_space(inputs, dense_artists)
     neighbors = np.full((n, k), -1, dtype=np.int64)
@@ -850,7 +770,7 @@ def _exact_neighbors(
     small = sum(len(p) for p in partitions if len(p) <= k and country[p[0]] >= 0)
     pairs_cross = small * n_country
 
-    report = _Progress(progress, "neighbours", n)
+    report = ProgressReporter(progress, "neighbours", n)
     state = {"work": 0, "total": float(pairs_within + pairs_cross), "users": 0}
     scratch = threading.local()
     executor = ThreadPoolExecutor(n_threads) if n_threads > 1 else None
@@ -875,7 +795,7 @@ def _exact_neighbors(
     limits = threadpool_limits(limits=1, user_api="blas") if executor is not None else nullcontext()
     try:
         with limits:
-            _run_tasks(executor, partition_tasks(), on_tile, max_inflight=2 * n_threads)
+            run_tasks(executor, partition_tasks(), on_tile, max_inflight=2 * n_threads)
 
             # Cross-partition search while the k-th d^2 exceeds the offset c.
             none_users = np.flatnonzero(country < 0)
@@ -901,7 +821,7 @@ def _exact_neighbors(
                     report.update(state["users"], state["work"] / state["total"])
 
                 tasks = _cross_tasks(space, rows, pool, offset, bounds, exclude, block, scratch)
-                _run_tasks(executor, tasks, on_cross, max_inflight=2 * n_threads)
+                run_tasks(executor, tasks, on_cross, max_inflight=2 * n_threads)
                 found.sort(key=lambda f: f[0])  # arrival order varies
                 cand = tuple(np.concatenate([f[i] for f in found]) for i in range(1, 4))
                 _merge_lists(neighbors, sq_dist, rows, cand)  # type: ignore[arg-type]
@@ -952,12 +872,12 @@ def exact_neighbors(
     Returns (indices, distances), both (n_users, k_eff): indices int64,
     distances float64, each row sorted by ascending distance.
     """
-    k = _check_count("k", k, 1)
+    k = check_count("k", k, 1)
     if block_size is not None:
-        _check_count("block_size", block_size, 1)
-    _check_count("dense_artists", dense_artists, 0)
+        check_count("block_size", block_size, 1)
+    check_count("dense_artists", dense_artists, 0)
     if n_threads is not None:
-        _check_count("n_threads", n_threads, 1)
+        check_count("n_threads", n_threads, 1)
     inputs = validate_inputs(plays_share, cold_baseline, age_scaled, country_index)
     return _exact_neighbors(inputs, k, block_size, dense_artists, n_threads, progress)
 
@@ -1007,73 +927,6 @@ class _ScoreContext:
     is_cold: np.ndarray
 
 
-def _top_n_per_row(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, top_n: int) -> tuple:
-    """Per row, the ``top_n`` entries by value descending, ties by column ascending.
-
-    rows: sorted ascending. Returns (rows, rank (1-based), cols, vals), ordered
-    by row then rank.
-    """
-    order = np.lexsort((cols, -vals, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    counts = np.bincount(rows, minlength=n_rows)
-    starts = np.zeros(n_rows, dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    rank = np.arange(len(rows)) - starts[rows]
-    keep = rank < top_n
-    return rows[keep], rank[keep] + 1, cols[keep], vals[keep]
-
-
-def _row_thresholds(indptr: np.ndarray, vals: np.ndarray, count: int) -> np.ndarray:
-    """The ``count``-th largest value of each CSR row (-inf for shorter rows).
-
-    vals: positive or -inf. Only the top of each row matters, so entries
-    below a fraction of their row's maximum (1/4, else 1/20, else none) are
-    skipped before a padded per-row partition, done separately for the few
-    rows that keep many entries.
-    """
-    counts = np.diff(indptr)
-    n_rows = len(counts)
-    threshold = np.full(n_rows, -np.inf)
-    if not (counts >= count).any():
-        return threshold
-    nonempty = counts > 0
-    starts = indptr[:-1][nonempty]
-    row_max = np.full(n_rows, -np.inf)
-    row_max[nonempty] = np.maximum.reduceat(vals, starts)
-    cut = np.full(n_rows, -np.inf)
-    pending = (counts >= count) & (row_max > 0)
-    kept = counts.astype(np.int64)
-    keep = np.ones(len(vals), dtype=bool)
-    for fraction in (0.25, 0.05):
-        if not pending.any():
-            break
-        cut[pending] = fraction * row_max[pending]
-        keep = vals >= np.repeat(cut, counts)
-        kept[nonempty] = np.add.reduceat(keep, starts, dtype=np.int64)
-        short = pending & (kept < count)
-        cut[short] = -np.inf  # retried with a lower cut, or kept whole
-        pending = short
-    if pending.any():
-        keep = vals >= np.repeat(cut, counts)
-        kept[nonempty] = np.add.reduceat(keep, starts, dtype=np.int64)
-    idx = np.flatnonzero(keep)
-    first = np.zeros(n_rows, dtype=np.int64)
-    np.cumsum(kept[:-1], out=first[1:])
-    busy = np.flatnonzero(kept >= count)
-    wide = kept[busy] > 512
-    for group in (busy[~wide], busy[wide]):
-        if not len(group):
-            continue
-        width = int(kept[group].max())
-        rows = np.repeat(np.arange(len(group)), kept[group])
-        pos = np.arange(len(rows)) - np.repeat(np.cumsum(kept[group]) - kept[group], kept[group])
-        src = np.repeat(first[group], kept[group]) + pos
-        padded = np.full((len(group), width), -np.inf)
-        padded[rows, pos] = vals[idx[src]]
-        threshold[group] = np.partition(padded, width - count, axis=1)[:, width - count]
-    return threshold
-
-
 def _score_block(ctx: _ScoreContext, start: int, nbr: np.ndarray, weights: np.ndarray, top_n: int) -> Recommendations:
     """Recommendations for the users start .. start + len(nbr) - 1.
 
@@ -1112,18 +965,14 @@ def _score_block(ctx: _ScoreContext, start: int, nbr: np.ndarray, weights: np.nd
     # lie among the entries within that margin of the top_n-th largest raw value.
     counts = np.diff(scores.indptr)
     raw = scores.data
-    threshold = _row_thresholds(scores.indptr, raw, top_n) - beta * ctx.baseline_outside_max
+    threshold = row_thresholds(scores.indptr, raw, top_n) - beta * ctx.baseline_outside_max
     idx = np.flatnonzero(raw >= np.repeat(threshold, counts))
     rows = np.searchsorted(scores.indptr, idx, side="right") - 1
     artist = scores.indices[idx]
     vals = raw[idx] + beta[rows] * ctx.baseline_outside[artist]
     keep = vals > 0
-    r, rank, c, v = _top_n_per_row(rows[keep], ctx.artist_of[artist[keep]], vals[keep], b, top_n)
+    r, rank, c, v = top_n_per_row(rows[keep], ctx.artist_of[artist[keep]], vals[keep], b, top_n)
     return r + start, rank, c, v
-
-
-def _empty_recommendations() -> Recommendations:
-    return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 
 def _score_top_n(
@@ -1138,7 +987,7 @@ def _score_top_n(
     n, n_artists = inputs.plays.shape
     k = neighbors.shape[1]
     if n == 0 or k == 0 or n_artists == 0:
-        return _empty_recommendations()
+        return empty_recommendations()
     plays = inputs.plays
     n_top = min(n_artists, top_n + int(np.diff(plays.indptr).max()) + 1)
     best = np.lexsort((np.arange(n_artists), -inputs.baseline))[:n_top]
@@ -1161,8 +1010,8 @@ def _score_top_n(
         plays_aug, baseline_outside, float(baseline_outside.max()), artist_of.astype(np.int64), inputs.is_cold
     )
 
-    n_threads = n_threads or _default_threads()
-    report = _Progress(progress, "scoring", n)
+    n_threads = n_threads or default_threads()
+    report = ProgressReporter(progress, "scoring", n)
     parts: dict[int, Recommendations] = {}
     done = [0]
 
@@ -1179,7 +1028,7 @@ def _score_top_n(
 
     executor = ThreadPoolExecutor(n_threads) if n_threads > 1 else None
     try:
-        _run_tasks(executor, tasks(), on_block, max_inflight=2 * n_threads)
+        run_tasks(executor, tasks(), on_block, max_inflight=2 * n_threads)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -1209,8 +1058,8 @@ def score_top_n(
     not enough). Returns (user_index, rank, artist_index, score), one entry
     per recommendation, sorted by user then rank.
     """
-    top_n = _check_count("top_n", top_n, 1)
-    _check_count("block_size", block_size, 1)
+    top_n = check_count("top_n", top_n, 1)
+    check_count("block_size", block_size, 1)
     n_users = plays_share.shape[0] if sp.issparse(plays_share) else None
     nbr = np.asarray(neighbor_indices)
     w = np.asarray(weights, dtype=np.float64)
@@ -1267,8 +1116,8 @@ def recommend_user_knn(
     by artist index ascending, fewer than top_n rows when there are not
     enough.
     """
-    neighbors = _check_count("neighbors", neighbors, 1)
-    top_n = _check_count("top_n", top_n, 1)
+    neighbors = check_count("neighbors", neighbors, 1)
+    top_n = check_count("top_n", top_n, 1)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress: expected a callable taking one str, or None, found {type(progress).__name__}")
     inputs = validate_inputs(plays_share, cold_baseline, age_scaled, country_index)

@@ -52,6 +52,8 @@ class EvaluationTables:
     metrics: pd.DataFrame  # model, k, metric, value, users
     segments: pd.DataFrame  # segment_type, segment, model, k, metric, value, users
     held_out_pairs: int  # held-out pairs of the evaluated users
+    models: pd.DataFrame  # model, params, params_source, fit_seconds, recommend_seconds (eval_models)
+    tuning: pd.DataFrame  # model, trials, chosen trial and params, validation NDCG@10 best / worst (eval_tuning)
 
 
 def load_tables(db_path: Path) -> EvaluationTables:
@@ -69,9 +71,25 @@ def load_tables(db_path: Path) -> EvaluationTables:
             "select segment_type, segment, model, k, metric, value, users from eval_metrics_by_segment"
         ).df()
         pairs = con.sql("select count(*) from eval_holdout where is_evaluated_user").fetchall()[0][0]
+        models = con.sql(
+            "select model, params_source, params, fit_seconds, recommend_seconds from eval_models"
+        ).df() if "eval_models" in tables else pd.DataFrame()
+        tuning = con.sql("""
+            select
+                model,
+                count(distinct trial) as trials,
+                any_value(trial) filter (where is_chosen) as chosen_trial,
+                any_value(params) filter (where is_chosen) as chosen_params,
+                max(value) as best_validation_ndcg_at_10,
+                min(value) as worst_validation_ndcg_at_10,
+                sum(fit_seconds + recommend_seconds) as seconds
+            from eval_tuning
+            where metric = 'ndcg' and k = 10
+            group by model
+        """).df() if "eval_tuning" in tables else pd.DataFrame()
     finally:
         con.close()
-    return EvaluationTables(metrics, segments, int(pairs))
+    return EvaluationTables(metrics, segments, int(pairs), models, tuning)
 
 
 def model_order(metrics: pd.DataFrame) -> list[str]:
@@ -321,6 +339,19 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
                  "eval_metrics_by_segment holds every metric at every K.</p>")
     parts.append(f"<figure>{svg(figure_segments(segments, segment_metric, k))}</figure>")
     parts.append(_table_html(segments_wide(segments, segment_metric, k)))
+    order = {m: i for i, m in enumerate(model_order(metrics))}
+    if len(tables.models):
+        parts.append("<h2>Models: parameters and cost</h2>")
+        parts.append("<p class='note'>Parameters chosen by this run's tuning (<code>tuned</code>) or the "
+                     "project's var model_params; wall seconds to fit on the training data and to recommend to "
+                     "the evaluated users (eval_models).</p>")
+        parts.append(_table_html(tables.models.sort_values("model", key=lambda c: c.map(order)), digits=1))
+    if len(tables.tuning):
+        parts.append("<h2>Tuning on the validation split</h2>")
+        parts.append("<p class='note'>Every trial of var tuning_grid, fitted on the training data without a "
+                     "validation share of it and scored on that share, never on the test holdout; the best by "
+                     "NDCG@10 is the one evaluated above. Every trial and metric: eval_tuning.</p>")
+        parts.append(_table_html(tables.tuning.sort_values("model", key=lambda c: c.map(order))))
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -6,6 +6,7 @@ goes through here so that each Python model is a few lines.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -24,6 +25,8 @@ class ScoringInputs:
     cold_baseline: (n_artists,) share of all plays per artist (sums to 1).
     age_scaled: (n_users,) scaled age in [0, 1].
     country_index: (n_users,) index of the one-hot country, -1 for none.
+    age_band_index: (n_users,) code of the user's age band (int_users_featured.age_band,
+        'unknown' included), 0..n_bands - 1.
     """
 
     plays_share: sp.csr_matrix
@@ -31,6 +34,7 @@ class ScoringInputs:
     cold_baseline: np.ndarray
     age_scaled: np.ndarray
     country_index: np.ndarray
+    age_band_index: np.ndarray
 
 
 def _fetch(relation, columns: str, order_by: str) -> pa.Table:
@@ -47,12 +51,14 @@ def _check_dense_index(values: np.ndarray, what: str) -> None:
 def load_scoring_inputs(users, artists, plays_normalised, cold_baseline) -> ScoringInputs:
     """Read the intermediate models the scoring needs into arrays.
 
-    users: relation with user_index, age_scaled, country_index (int_users_featured).
+    users: relation with user_index, age_scaled, country_index, age_band (int_users_featured).
     artists: relation with artist_index (int_artists_deduplicated_by_mbid).
     plays_normalised: relation with user_index, artist_index, plays, plays_share.
     cold_baseline: relation with artist_index, baseline_share.
     """
-    user_table = _fetch(users, "user_index, age_scaled, coalesce(country_index, -1) as country_index", "user_index")
+    user_table = _fetch(
+        users, "user_index, age_scaled, coalesce(country_index, -1) as country_index, age_band", "user_index"
+    )
     _check_dense_index(user_table["user_index"].to_numpy(), "int_users_featured.user_index")
     artist_index = _fetch(artists, "artist_index", "artist_index")["artist_index"].to_numpy()
     _check_dense_index(artist_index, "int_artists_deduplicated_by_mbid.artist_index")
@@ -75,6 +81,8 @@ def load_scoring_inputs(users, artists, plays_normalised, cold_baseline) -> Scor
         cold_baseline=baseline,
         age_scaled=user_table["age_scaled"].to_numpy().astype(np.float64),
         country_index=user_table["country_index"].to_numpy().astype(np.int64),
+        age_band_index=np.unique(user_table["age_band"].to_numpy(zero_copy_only=False), return_inverse=True)[1]
+        .astype(np.int64),
     )
 
 
@@ -101,3 +109,15 @@ def dbt_progress(model_name: str) -> Callable[[str], None]:
         logger.info(f"{model_name}: {message} [{time.monotonic() - start:.0f} s]")
 
     return report
+
+
+def configured_params(model_params_json: str, neighbors: int) -> dict[str, dict]:
+    """The models' parameters set in the project: var model_params (JSON:
+    model name -> parameters), with the SPEC's var ``neighbors`` as the
+    neighbour count of the seed's models (user_knn, user_knn_plays_only)."""
+    params = json.loads(model_params_json) if model_params_json else {}
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise ValueError(f"var model_params: expected model name -> parameters, found {model_params_json}")
+    for seed_model in ("user_knn", "user_knn_plays_only"):
+        params[seed_model] = {**params.get(seed_model, {}), "neighbors": int(neighbors)}
+    return params

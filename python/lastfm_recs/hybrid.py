@@ -1,0 +1,212 @@
+"""The profile prior and the hybrid that blends the other models with it.
+
+profile_popularity: what users of the same country and age band listen to,
+shrunk towards the country, then towards everyone (m = ``smoothing``)::
+
+    g(a)      = listeners(a) / warm users                       (everyone)
+    c(a | C)  = (listeners in country C + m g(a)) / (warm users in C + m)
+    s(u, a)   = (listeners in cell(u) + m c(a | country(u))) / (warm users in cell(u) + m)
+    cell(u)   = (country(u), age band(u)); users without a country form one more
+                "country"; warm users = users with plays
+
+hybrid: a weighted late fusion of other models' lists::
+
+    L_m(u)    = the top ``candidates`` list of component m (a model name) for u
+    s(u, a)   = sum over components m of weights[m] * s_m(u, a) / max over L_m(u) of s_m
+                (0 where a is not in L_m(u))
+
+A cold user (no plays) gets the profile_popularity list instead, whatever the
+weights: the other models know nothing of them. The components are fitted
+with their own parameters by the ``fit_component`` callback the registry
+passes in; a component with weight 0 is not fitted.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from lastfm_recs.blocks import Progress, ProgressReporter, even_blocks
+from lastfm_recs.checks import check_count, check_number
+from lastfm_recs.ranking import Recommendations, concat_recommendations, empty_recommendations, first_unseen, top_n_sparse
+from lastfm_recs.warehouse_io import ScoringInputs
+from lastfm_recs.weighting import listeners
+
+#: Users blended at a time (each component's lists of a block are in memory).
+HYBRID_BLOCK_USERS = 65_536
+
+
+@dataclass(frozen=True)
+class ProfilePopularity:
+    """Fitted profile_popularity: listeners per cell and per country."""
+
+    seen: sp.csr_matrix
+    cell_of_user: np.ndarray  # (n_users,) cell code
+    country_of_cell: np.ndarray  # (n_cells,) country code (n_countries - 1 = none)
+    cell_listeners: sp.csr_matrix  # (n_cells, A)
+    cell_users: np.ndarray  # (n_cells,) warm users
+    country_listeners: sp.csr_matrix  # (n_countries, A)
+    country_users: np.ndarray
+    everyone: np.ndarray  # (A,) g(a)
+    cell_most_played: np.ndarray  # (n_cells,) most artists played by a user of the cell
+    smoothing: float
+    _ranked: dict = field(default_factory=dict, repr=False)  # (cell, top_n) -> ranked artists, scores
+
+    def cell_scores(self, cell: int) -> np.ndarray:
+        """(A,) s(u, .) of the users of ``cell`` (module docstring)."""
+        m = self.smoothing
+        country = self.country_of_cell[cell]
+        by_country = (self.country_listeners[country].toarray().ravel() + m * self.everyone) / (
+            self.country_users[country] + m)
+        return (self.cell_listeners[cell].toarray().ravel() + m * by_country) / (self.cell_users[cell] + m)
+
+    def ranked(self, cells: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(len(cells), width) artists of each cell, best first (by score,
+        ties by index, -1 padding), and their scores: enough for top_n
+        unplayed ones for every user of the cell (cached per cell)."""
+        lists = []
+        for cell in cells.tolist():
+            key = (cell, top_n)
+            if key not in self._ranked:
+                scores = self.cell_scores(cell)
+                width = min(int((scores > 0).sum()), top_n + int(self.cell_most_played[cell]))
+                # every artist tied with the width-th best is kept, so that ties go by index
+                kth = -np.partition(-scores, width - 1)[width - 1] if width else np.inf
+                best = np.flatnonzero((scores >= kth) & (scores > 0))
+                best = best[np.lexsort((best, -scores[best]))]
+                self._ranked[key] = (best, scores[best])
+            lists.append(self._ranked[key])
+        width = max((len(best) for best, _ in lists), default=0)
+        artists = np.full((len(lists), width), -1, dtype=np.int64)
+        scores = np.zeros((len(lists), width))
+        for i, (best, best_scores) in enumerate(lists):
+            artists[i, :len(best)] = best
+            scores[i, :len(best)] = best_scores
+        return artists, scores
+
+    def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
+        top_n = check_count("top_n", top_n, 1)
+        users = np.unique(np.asarray(users, dtype=np.int64))
+        cells, cell_row = np.unique(self.cell_of_user[users], return_inverse=True)
+        artists, scores = self.ranked(cells, top_n)
+        if artists.shape[1] == 0:
+            return empty_recommendations()
+        row, rank, column, artist = first_unseen(users, artists[cell_row], self.seen, top_n)
+        return users[row], rank, artist, scores[cell_row[row], column]
+
+
+def fit_profile_popularity(inputs: ScoringInputs, rng: np.random.Generator, *, smoothing: float = 50.0,
+                           progress: Progress | None = None) -> ProfilePopularity:
+    """profile_popularity (module docstring); ``rng`` is not used."""
+    smoothing = check_number("smoothing", smoothing, 0.0)
+    n_users = inputs.plays.shape[0]
+    country = np.where(inputs.country_index >= 0, inputs.country_index, -1)
+    _, country_code = np.unique(country, return_inverse=True)
+    n_bands = int(inputs.age_band_index.max()) + 1 if n_users else 1
+    cell_keys, cell_of_user = np.unique(country_code * n_bands + inputs.age_band_index, return_inverse=True)
+    warm = (np.diff(inputs.plays.indptr) > 0).astype(np.float64)
+    listened = sp.csr_matrix(inputs.plays, copy=True)
+    listened.data = (listened.data > 0).astype(np.float64)
+
+    def by_group(code: np.ndarray, n_groups: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        members = sp.csr_matrix((warm, (code, np.arange(n_users))), shape=(n_groups, n_users))
+        return sp.csr_matrix(members @ listened), np.asarray(members.sum(axis=1)).ravel()
+
+    cell_listeners, cell_users = by_group(cell_of_user, len(cell_keys))
+    n_countries = int(country_code.max()) + 1 if n_users else 0
+    country_listeners, country_users = by_group(country_code, n_countries)
+    everyone = listeners(inputs.plays) / max(warm.sum(), 1.0)
+    cell_most_played = np.zeros(len(cell_keys), dtype=np.int64)
+    np.maximum.at(cell_most_played, cell_of_user, np.diff(inputs.plays.indptr))
+    return ProfilePopularity(
+        seen=inputs.plays,
+        cell_of_user=cell_of_user,
+        country_of_cell=cell_keys // n_bands,
+        cell_listeners=cell_listeners,
+        cell_users=cell_users,
+        country_listeners=country_listeners,
+        country_users=country_users,
+        everyone=everyone,
+        cell_most_played=cell_most_played,
+        smoothing=smoothing,
+    )
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """Fitted hybrid: the fitted components with weight > 0 and the prior."""
+
+    components: Mapping[str, object]
+    weights: Mapping[str, float]
+    prior: ProfilePopularity
+    is_cold: np.ndarray
+    seen: sp.csr_matrix
+    candidates: int
+    progress: Progress | None = None
+
+    def _blend(self, users: np.ndarray, top_n: int) -> Recommendations:
+        rows, artists, values = [], [], []
+        for name, model in self.components.items():
+            user, _, artist, score = model.recommend(users, self.candidates)
+            if len(user) == 0:
+                continue
+            row = np.searchsorted(users, user)
+            top = np.zeros(len(users))
+            np.maximum.at(top, row, score)
+            rows.append(row)
+            artists.append(artist)
+            values.append(self.weights[name] * score / top[row])
+        if not rows:
+            return empty_recommendations()
+        blended = sp.csr_matrix(
+            (np.concatenate(values), (np.concatenate(rows), np.concatenate(artists))),
+            shape=(len(users), self.seen.shape[1]),
+        )  # duplicates (an artist in several lists) are summed
+        row, rank, artist, score = top_n_sparse(blended, self.seen[users], top_n)
+        return users[row], rank, artist, score
+
+    def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
+        top_n = check_count("top_n", top_n, 1)
+        users = np.unique(np.asarray(users, dtype=np.int64))
+        cold = self.is_cold[users]
+        report = ProgressReporter(self.progress, "hybrid: blending", len(users))
+        parts = []
+        warm = users[~cold]
+        for start, end in even_blocks(len(warm), HYBRID_BLOCK_USERS):
+            parts.append(self._blend(warm[start:end], top_n))
+            report.update(end, end / max(len(users), 1))
+        parts.append(self.prior.recommend(users[cold], top_n))
+        report.finish()
+        user, rank, artist, score = concat_recommendations(parts)
+        order = np.lexsort((rank, user))
+        return user[order], rank[order], artist[order], score[order]
+
+
+def fit_hybrid(inputs: ScoringInputs, rng: np.random.Generator, *, weights: Mapping[str, float],
+               candidates: int = 100, fit_component: Callable[[str], object],
+               progress: Progress | None = None) -> Hybrid:
+    """hybrid (module docstring). ``weights``: component model name -> weight
+    >= 0 (not "hybrid"); ``fit_component(name)`` returns the fitted model of
+    that name (the registry's, with that model's parameters). ``rng`` is not
+    used (each component draws from its own)."""
+    candidates = check_count("candidates", candidates, 1)
+    if not isinstance(weights, Mapping) or not weights:
+        raise ValueError(f"weights: expected a mapping of model name -> weight, found {weights!r}")
+    if "hybrid" in weights:
+        raise ValueError("weights: a hybrid cannot blend itself")
+    weights = {str(name): check_number(f"weights[{name}]", w, 0.0) for name, w in weights.items()}
+    if not any(weights.values()):
+        raise ValueError(f"weights: expected at least one weight > 0, found {weights}")
+    components = {name: fit_component(name) for name, w in weights.items() if w > 0}
+    prior = components.get("profile_popularity") or fit_component("profile_popularity")
+    return Hybrid(
+        components=components,
+        weights=weights,
+        prior=prior,  # type: ignore[arg-type]
+        is_cold=np.diff(inputs.plays.indptr) == 0,
+        seen=inputs.plays,
+        candidates=candidates,
+        progress=progress,
+    )
