@@ -32,7 +32,7 @@ help:
 	@echo "make evaluate  holdout evaluation of the models into LASTFM_DB (eval_* tables), then make report"
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
 	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
-	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS) and the seed comparison at 50,000 users"
+	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS, BENCH_BASELINE) and the seed comparison at 50,000 users"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
 
@@ -70,11 +70,14 @@ tuned-params: $(STAMP)
 # Benchmarks (README "Performance"): synthetic data in data/bench/ (git-ignored,
 # generated once), the full dbt build at BENCH_USERS users, then the seed's
 # method against ours on the warehouse arrays of a 50,000-user build.
+# BENCH_BASELINE: dbt vars of a baseline build run beside each build, for
+# ratios (default: the seed's model); empty = no baseline.
 BENCH_USERS ?= 359347
 BENCH_REPEATS ?= 1
+BENCH_BASELINE ?= {model: user_knn}
 SEED_COMPARE_USERS ?= 50000
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_build.py --users $(BENCH_USERS) --repeats $(BENCH_REPEATS)
+	$(BIN)/python benchmarks/bench_build.py --users $(BENCH_USERS) --repeats $(BENCH_REPEATS) $(if $(BENCH_BASELINE),--baseline-vars '$(BENCH_BASELINE)')
 	$(BIN)/python benchmarks/bench_build.py --users $(SEED_COMPARE_USERS)
 	$(BIN)/python benchmarks/bench_knn.py --warehouse data/bench/users-$(SEED_COMPARE_USERS)-seed-1/build/lastfm.duckdb --repeats 3 --compare-seed --quiet
 

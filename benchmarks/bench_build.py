@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/bench_build.py                  # full size, 359,347 users
     .venv/bin/python benchmarks/bench_build.py --users 50000 --repeats 3
+    .venv/bin/python benchmarks/bench_build.py --repeats 3 --baseline-vars '{model: user_knn}'
 
 Generates the raw files with lastfm_recs.sample_data into
 data/bench/users-<N>/ (git-ignored; reused when present), then runs
 `dbt build` from scratch into a fresh DuckDB file there, --repeats times, and
 prints the median wall time per model and in total, the peak resident memory
-of the dbt process, and the row count of each mart. `make bench` runs it.
+of the dbt process, and the row count of each mart. With --baseline-vars,
+every repeat also runs a baseline build with those dbt vars (alternating, so
+that a noisy machine slows both alike) and the ratios of the medians are
+printed too. `make bench` runs it.
 """
 from __future__ import annotations
 
@@ -77,6 +81,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default: %(default)s)")
     parser.add_argument("--repeats", type=int, default=1, help="builds to run; medians are printed (default: %(default)s)")
     parser.add_argument("--root", type=Path, default=REPO / "data" / "bench", help="where data and warehouses go")
+    parser.add_argument("--baseline-vars", help="dbt vars of a baseline build run beside each build, e.g. '{model: user_knn}'")
     parser.add_argument("dbt_args", nargs="*", help="extra dbt arguments after --, e.g. -- --vars '{neighbors: 50}'")
     args = parser.parse_args()
     if not 1 <= args.users <= FULL_USERS:
@@ -87,22 +92,36 @@ def main() -> None:
     data = data_dir_for(args.users, args.seed, args.root)
     workdir = data / "build"
     workdir.mkdir(exist_ok=True)
-    runs = []
+    builds = {"build": args.dbt_args}
+    if args.baseline_vars:
+        builds = {"baseline": [*args.dbt_args, "--vars", args.baseline_vars], **builds}
+    runs: dict[str, list[dict]] = {name: [] for name in builds}
     for i in range(args.repeats):
-        print(f"dbt build {i + 1}/{args.repeats} on {data} ...", file=sys.stderr, flush=True)
-        runs.append(run_build(data, workdir, args.dbt_args))
-        print(f"  {runs[-1]['wall']:.0f} s, peak RSS {runs[-1]['peak_rss_mib']:,.0f} MiB", file=sys.stderr)
+        for name, dbt_args in builds.items():
+            print(f"dbt build ({name}) {i + 1}/{args.repeats} on {data} ...", file=sys.stderr, flush=True)
+            runs[name].append(run_build(data, workdir, dbt_args))
+            print(f"  {runs[name][-1]['wall']:.0f} s, peak RSS {runs[name][-1]['peak_rss_mib']:,.0f} MiB", file=sys.stderr)
 
     median = statistics.median
+    names = list(builds)
     print(f"\n# dbt build, {args.users:,} synthetic users (seed {args.seed}), median of {args.repeats} run(s)")
     print(f"machine: {os.cpu_count()} cores; data: {data}")
-    print(f"\n{'model':<40} {'seconds':>8}")
-    for name in sorted(runs[0]["models"], key=lambda n: -runs[0]["models"][n]):
-        print(f"{name:<40} {median(r['models'][name] for r in runs):>8.1f}")
-    print(f"{'(all data tests and unit tests)':<40} {median(r['tests'] for r in runs):>8.1f}")
-    walls = ", ".join(f"{r['wall']:.0f}" for r in runs)
-    print(f"\ntotal wall time: {median(r['wall'] for r in runs):.0f} s (runs: {walls})")
-    print(f"peak resident memory: {median(r['peak_rss_mib'] for r in runs):,.0f} MiB (max {max(r['peak_rss_mib'] for r in runs):,.0f})")
+    if args.baseline_vars:
+        print(f"baseline: --vars {args.baseline_vars!r}; build: {' '.join(args.dbt_args) or 'the defaults'}")
+    print(f"\n{'model':<40}" + "".join(f" {name + ' s':>12}" for name in names))
+    first = runs[names[-1]][0]["models"]
+    for model in sorted(first, key=lambda n: -first[n]):
+        print(f"{model:<40}" + "".join(f" {median(r['models'].get(model, 0.0) for r in runs[n]):>12.1f}" for n in names))
+    print(f"{'(all data tests and unit tests)':<40}" + "".join(f" {median(r['tests'] for r in runs[n]):>12.1f}" for n in names))
+    for name in names:
+        walls = ", ".join(f"{r['wall']:.0f}" for r in runs[name])
+        rss = ", ".join(f"{r['peak_rss_mib']:,.0f}" for r in runs[name])
+        print(f"\n{name}: total wall time {median(r['wall'] for r in runs[name]):.0f} s (runs: {walls}); "
+              f"peak resident memory {median(r['peak_rss_mib'] for r in runs[name]):,.0f} MiB (runs: {rss})")
+    if args.baseline_vars:
+        for what, key in (("total wall time", "wall"), ("peak resident memory", "peak_rss_mib")):
+            ratio = median(r[key] for r in runs["build"]) / median(r[key] for r in runs["baseline"])
+            print(f"build / baseline, {what}: {ratio:.2f}")
     con = duckdb.connect(str(workdir / "lastfm.duckdb"), read_only=True)
     print("\nmart rows:")
     for mart in MARTS:

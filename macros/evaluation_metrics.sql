@@ -248,9 +248,10 @@ recommended as (
 {#
   Each model's chosen trial among `metrics` (model, trial, k, metric, value):
   the highest value of var tuning_metric at K = var tuning_k, ties to the
-  smallest trial number. One row per model: model, trial.
+  smallest trial number, with its parameters from `trials` (model, trial,
+  params, one row per recommendation). One row per model: model, trial, params.
 #}
-{% macro chosen_trials(metrics) %}
+{% macro chosen_trials(metrics, trials) %}
 {%- set metric = var('tuning_metric') %}
 {%- set k = var('tuning_k') | int %}
 {%- if metric not in ['precision', 'recall', 'ndcg', 'map', 'hit_rate'] %}
@@ -259,11 +260,30 @@ recommended as (
 {%- if k not in var('eval_k') %}
     {{ exceptions.raise_compiler_error("var tuning_k must be one of the cut-offs in var eval_k " ~ var('eval_k') ~ "; got " ~ k) }}
 {%- endif %}
+with best as (
+    select
+        model,
+        trial
+    from {{ metrics }}
+    where metric = '{{ metric }}'
+        and k = {{ k }}
+    qualify row_number() over (partition by model order by value desc, trial) = 1
+),
+
+params as (
+    select distinct
+        model,
+        trial,
+        params
+    from {{ trials }}
+)
+
 select
-    model,
-    trial
-from {{ metrics }}
-where metric = '{{ metric }}'
-    and k = {{ k }}
-qualify row_number() over (partition by model order by value desc, trial) = 1
+    params.model,
+    params.trial,
+    params.params
+from best
+inner join params
+    on best.model = params.model
+    and best.trial = params.trial
 {% endmacro %}

@@ -29,6 +29,18 @@ DBT = Path(sys.executable).parent / "dbt"
 MODELS = {"popularity", "random", "user_knn", "user_knn_plays_only", "profile_popularity", "item_knn",
           "user_knn_cosine", "als", "ease", "hybrid"}
 PROJECT_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
+# A smaller search than the project's (which tests/test_tuning.py checks
+# point by point): every model, several trials each, both grid forms.
+TEST_GRID = {
+    "profile_popularity": {"smoothing": [10.0, 50.0]},
+    "item_knn": {"neighbors": [50, 200], "weighting": ["bm25", "binary"]},
+    "user_knn_cosine": {"neighbors": [50], "profile_weight": [0.0, 0.2]},
+    "als": [{"factors": [16, 64], "weighting": ["binary", "bm25"], "alpha": [1.0, 10.0]},
+            {"factors": [8], "weighting": ["log"], "alpha": [3.0]}],
+    "ease": {"artists": [1000, 3000], "l2": [100.0, 1000.0]},
+    "hybrid": {"weights": [{"ease": 1.0, "profile_popularity": 0.1},
+                           {"ease": 1.0, "item_knn": 0.3, "profile_popularity": 0.1}], "candidates": [50]},
+}
 METRICS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelty"}
 
 
@@ -61,7 +73,7 @@ def statuses(workdir: Path) -> dict[str, str]:
 def evaluated(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("evaluation")
     db = workdir / "lastfm.duckdb"
-    evaluate(workdir, db, {})
+    evaluate(workdir, db, {"tuning_grid": TEST_GRID})
     con = duckdb.connect(str(db), read_only=True)
     yield workdir, db, con
     con.close()
@@ -89,12 +101,12 @@ def test_the_build_ran_the_leak_test_and_the_unit_tests(evaluated):
     assert not any(uid.endswith(".int_recommendations_scored") for uid in status)
 
 
-def test_holdout_is_20_percent_of_each_user_drawn_by_the_seed(evaluated):
-    """Recomputed here: users with >= 5 artists, their artists ordered by
-    md5('0:' || user || ':' || mbid), the first round(0.2 n) (>= 1) held out."""
-    _, _, con = evaluated
+def drawn_pairs(con, plays_table: str, salt: str) -> set[tuple[str, str]]:
+    """The split recomputed in plain Python: users of ``plays_table`` with >= 5
+    artists, their artists ordered by md5('0:' || salt || user || ':' || mbid),
+    the first round(0.2 n) (>= 1, < n) held out."""
     artists = defaultdict(list)
-    for user, mbid in rows(con, "select user_id, artist_mbid from int_plays_summed_by_artist"):
+    for user, mbid in rows(con, f"select user_id, artist_mbid from {plays_table}"):
         artists[user].append(mbid)
     expected = set()
     for user, mbids in artists.items():
@@ -102,10 +114,15 @@ def test_holdout_is_20_percent_of_each_user_drawn_by_the_seed(evaluated):
         if n < 5:
             continue
         size = min(n - 1, max(1, int((Decimal("0.2") * n).quantize(Decimal(1), ROUND_HALF_UP))))
-        order = sorted(mbids, key=lambda m: (hashlib.md5(f"0:{user}:{m}".encode()).hexdigest(), m))
+        order = sorted(mbids, key=lambda m: (hashlib.md5(f"0:{salt}{user}:{m}".encode()).hexdigest(), m))
         expected |= {(user, m) for m in order[:size]}
+    return expected
+
+
+def test_holdout_is_20_percent_of_each_user_drawn_by_the_seed(evaluated):
+    _, _, con = evaluated
     got = set(rows(con, "select user_id, artist_mbid from eval_holdout"))
-    assert got == expected
+    assert got == drawn_pairs(con, "int_plays_summed_by_artist", "")
     assert rows(con, "select bool_and(is_evaluated_user) from eval_holdout") == [(True,)]  # no cap on the sample
 
 
@@ -213,7 +230,7 @@ def test_segments_partition_the_evaluated_users(evaluated):
 
 
 def test_the_report_renders(evaluated, tmp_path):
-    _, db, _ = evaluated
+    _, db, con = evaluated
     out, png = tmp_path / "evaluation.html", tmp_path / "overview.png"
     assert report.main(["--db", str(db), "--out", str(out), "--png", str(png)]) == 0
     page = out.read_text(encoding="utf-8")
@@ -222,6 +239,12 @@ def test_the_report_renders(evaluated, tmp_path):
         assert text in page, text
     assert "<img" not in page and "src=" not in page  # self-contained
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for section in ("Models: parameters and cost", "Tuning on the validation split"):
+        assert section in page, section
+    table = report.markdown_table(report.load_tables(db)).splitlines()
+    assert len(table) == 2 + len(MODELS) and all(f"| `{m}` |" in "\n".join(table) for m in MODELS)
+    ndcg = dict(rows(con, "select model, value from eval_metrics where metric = 'ndcg' and k = 10"))
+    assert table[2].startswith(f"| `{max(ndcg, key=ndcg.get)}` |")  # best first
 
 
 def test_the_report_says_what_is_missing(tmp_path, capsys):
@@ -246,22 +269,9 @@ def test_the_user_cap_and_the_model_list_leave_the_holdout_alone(evaluated, tmp_
 
 
 def test_the_validation_split_is_drawn_from_the_training_data_by_the_seed(evaluated):
-    """Recomputed here: users with >= 5 training artists, their training
-    artists ordered by md5('0:validation:' || user || ':' || mbid), the first
-    round(0.2 n) held out for validation; the first 5,000 users by
-    md5('0:validation:' || user) are scored (the sample has fewer)."""
+    """As the holdout, from the training data, with the salt 'validation:'."""
     _, _, con = evaluated
-    artists = defaultdict(list)
-    for user, mbid in rows(con, "select user_id, artist_mbid from int_eval_plays_training"):
-        artists[user].append(mbid)
-    expected = set()
-    for user, mbids in artists.items():
-        n = len(mbids)
-        if n < 5:
-            continue
-        size = min(n - 1, max(1, int((Decimal("0.2") * n).quantize(Decimal(1), ROUND_HALF_UP))))
-        order = sorted(mbids, key=lambda m: (hashlib.md5(f"0:validation:{user}:{m}".encode()).hexdigest(), m))
-        expected |= {(user, m) for m in order[:size]}
+    expected = drawn_pairs(con, "int_eval_plays_training", "validation:")
     assert set(rows(con, "select user_id, artist_mbid from int_eval_validation_held_out")) == expected
     test_pairs = set(rows(con, "select user_id, artist_mbid from eval_holdout"))
     tuning = set(rows(con, "select user_id, artist_mbid from int_eval_tuning_training"))
@@ -271,7 +281,7 @@ def test_the_validation_split_is_drawn_from_the_training_data_by_the_seed(evalua
 
 def test_every_trial_of_the_grid_is_in_eval_tuning_and_the_best_is_chosen(evaluated):
     _, _, con = evaluated
-    grid = PROJECT_VARS["tuning_grid"]
+    grid = TEST_GRID
     trials = defaultdict(list)
     for model, trial, params in rows(con, "select distinct model, trial, params from eval_tuning order by all"):
         trials[model].append((trial, params))
@@ -339,8 +349,8 @@ def test_the_tuning_never_depends_on_the_test_holdout(evaluated, tmp_path):
                 changed += 1
             out.write(line)
     assert changed > 1000
-    grid = {"ease": {"artists": [2000], "l2": [100.0, 2000.0], "weighting": ["binary"]},
-            "als": {"factors": [16], "weighting": ["log"], "alpha": [3.0]},
+    grid = {"ease": {"artists": [1000], "l2": [100.0, 1000.0]},  # trials of TEST_GRID
+            "als": {"factors": [16], "weighting": ["bm25"], "alpha": [10.0]},
             "item_knn": {"neighbors": [50], "weighting": ["bm25"]}}
     db = tmp_path / "changed.duckdb"
     evaluate(tmp_path, db, {"tuning_grid": grid, "eval_models": sorted(grid)}, select="+eval_tuning", data_dir=raw)

@@ -39,6 +39,16 @@ def test_profile_popularity_matches_the_formula(smoothing):
     assert {0, 1, 2} <= set(got)  # cold users get their cell's favourites
 
 
+def test_profile_popularity_without_smoothing_backs_off_for_cells_without_warm_users():
+    plays = np.array([[3, 0, 1], [0, 2, 0], [0, 0, 0], [0, 0, 0]])
+    # user 2: a cell of its own in country 0; user 3: a country with no warm user
+    inputs = inputs_from(plays, country=[0, 0, 0, 1], age_band=[0, 0, 1, 0])
+    model = hybrid.fit_profile_popularity(inputs, np.random.default_rng(0), smoothing=0.0)
+    got = as_lists(model.recommend(np.arange(4), 3))
+    assert got[2] == [(0, 0.5), (1, 0.5), (2, 0.5)]  # country 0: 2 warm users, each artist once
+    assert got[3] == [(0, 0.5), (1, 0.5), (2, 0.5)]  # everyone: the same 2 users
+
+
 @dataclass
 class Stub:
     """A fitted model with fixed lists: user -> [(artist, score)]."""

@@ -65,3 +65,16 @@ def test_first_unseen_by_hand():
     np.testing.assert_array_equal(rank, [1, 2, 1, 2])
     np.testing.assert_array_equal(column, [1, 3, 0, 1])
     np.testing.assert_array_equal(artist, [1, 3, 3, 2])
+
+
+def test_first_unseen_skips_padding():
+    seen = sp.csr_matrix(np.array([[0, 1, 0], [0, 0, 0]]))
+    candidates = np.array([[1, 2, -1, 0], [-1, -1, 2, -1]])
+    row, rank, column, artist = ranking.first_unseen(np.array([0, 1]), candidates, seen, 3)
+    assert list(zip(row, rank, column, artist)) == [(0, 1, 1, 2), (0, 2, 3, 0), (1, 1, 2, 2)]
+
+
+def test_is_member_finds_keys_in_a_sorted_set():
+    got = ranking.is_member(np.array([[5, 1], [9, 7]]), np.array([1, 3, 7]))
+    assert got.tolist() == [[False, True], [False, True]]
+    assert ranking.is_member(np.array([1, 2]), np.array([], dtype=np.int64)).tolist() == [False, False]

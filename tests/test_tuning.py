@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from lastfm_recs import tuning
+from lastfm_recs.recommenders import check_parameters, parameters
 from model_inputs import inputs_from, random_plays
 
 
@@ -66,3 +69,21 @@ def test_resolved_parameters_are_the_configured_ones_but_the_tuned():
     tuned = {"ease": json.dumps({"l2": 3.0}), "item_knn": json.dumps({"neighbors": 7})}
     assert tuning.resolve_params(configured, tuned) == {
         "ease": {"l2": 3.0}, "als": {"factors": 8}, "item_knn": {"neighbors": 7}}
+
+
+def test_the_project_grids_and_parameters_are_valid():
+    """Every point of dbt_project.yml's tuning_grid and every model_params
+    entry is a parameter set its model takes; every model of eval_models with
+    parameters is searched; the hybrid blends only searched models."""
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "dbt_project.yml").read_text())["vars"]
+    grids, models = config["tuning_grid"], config["eval_models"]
+    plan = tuning.tuning_plan(grids, models)
+    assert {name for name, _, _ in plan} == {m for m in models if parameters(m)} - {"user_knn", "user_knn_plays_only"}
+    for name, params in config["model_params"].items():
+        check_parameters(name, params)
+    assert config["model"] in models
+    blended = {c for _, _, p in plan if "weights" in p for c in p["weights"]}
+    assert blended <= set(grids)
+    # at least the search the models issue asks of als
+    als = {(p["factors"], p["weighting"], p["alpha"]) for name, _, p in plan if name == "als"}
+    assert {(f, w, a) for f in (64, 128, 256) for w in ("binary", "log", "bm25") for a in (1.0, 10.0)} <= als

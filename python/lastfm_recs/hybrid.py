@@ -7,7 +7,8 @@ shrunk towards the country, then towards everyone (m = ``smoothing``)::
     c(a | C)  = (listeners in country C + m g(a)) / (warm users in C + m)
     s(u, a)   = (listeners in cell(u) + m c(a | country(u))) / (warm users in cell(u) + m)
     cell(u)   = (country(u), age band(u)); users without a country form one more
-                "country"; warm users = users with plays
+                "country"; warm users = users with plays; with m = 0, a cell (or
+                country) without warm users takes its country's (everyone's) scores
 
 hybrid: a weighted late fusion of other models' lists::
 
@@ -44,7 +45,7 @@ class ProfilePopularity:
 
     seen: sp.csr_matrix
     cell_of_user: np.ndarray  # (n_users,) cell code
-    country_of_cell: np.ndarray  # (n_cells,) country code (n_countries - 1 = none)
+    country_of_cell: np.ndarray  # (n_cells,) the cell's country group (users without a country: one group)
     cell_listeners: sp.csr_matrix  # (n_cells, A)
     cell_users: np.ndarray  # (n_cells,) warm users
     country_listeners: sp.csr_matrix  # (n_countries, A)
@@ -58,8 +59,12 @@ class ProfilePopularity:
         """(A,) s(u, .) of the users of ``cell`` (module docstring)."""
         m = self.smoothing
         country = self.country_of_cell[cell]
-        by_country = (self.country_listeners[country].toarray().ravel() + m * self.everyone) / (
-            self.country_users[country] + m)
+        by_country = self.everyone
+        if self.country_users[country] + m > 0:  # else (m = 0, no warm user there): everyone's
+            by_country = (self.country_listeners[country].toarray().ravel() + m * self.everyone) / (
+                self.country_users[country] + m)
+        if self.cell_users[cell] + m == 0:
+            return by_country
         return (self.cell_listeners[cell].toarray().ravel() + m * by_country) / (self.cell_users[cell] + m)
 
     def ranked(self, cells: np.ndarray, top_n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -165,7 +165,7 @@ def figure_precision_recall(metrics: pd.DataFrame, ax: plt.Axes | None = None) -
     ax.set_title("Precision and recall at K")
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=7, ncols=2 if len(models) > 5 else 1)
     return fig
 
 
@@ -215,7 +215,7 @@ def figure_segments(segments: pd.DataFrame, metric: str = "ndcg", k: int | None 
         ax.set_title(f"{METRIC_LABELS[metric].replace('@K', f'@{k}')} by {segment_type.replace('_', ' ')}",
                      loc="left")
         if ax is axes[0]:
-            ax.legend(frameon=False, fontsize=7.5, ncols=len(models), loc="upper left")
+            ax.legend(frameon=False, fontsize=7.5, ncols=min(len(models), 5), loc="upper left")
         ax.margins(y=0.2)
     return fig
 
@@ -232,8 +232,10 @@ def figure_overview(tables: EvaluationTables) -> plt.Figure:
     for col, metric in enumerate(["ndcg", "recall"]):
         ax = fig.add_subplot(grid[0, col])
         data = metrics[(metrics["metric"] == metric) & (metrics["k"] == k)].set_index("model")["value"]
-        ax.bar(range(len(models)), [data.get(m, float("nan")) for m in models], color=[colour[m] for m in models])
-        ax.set_xticks(range(len(models)), models, rotation=20, ha="right")
+        # horizontal bars, the best on top: the names of many models stay readable
+        ax.barh(range(len(models)), [data.get(m, float("nan")) for m in models], color=[colour[m] for m in models])
+        ax.set_yticks(range(len(models)), models, fontsize=8)
+        ax.invert_yaxis()
         ax.set_title(f"{METRIC_LABELS[metric].replace('@K', f'@{k}')} by model")
     figure_precision_recall(metrics, ax=fig.add_subplot(grid[0, 2]))
     seg_axes = [fig.add_subplot(grid[1, 0:2]), fig.add_subplot(grid[1, 2])]
@@ -356,12 +358,33 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
     return "\n".join(parts)
 
 
+def markdown_table(tables: EvaluationTables) -> str:
+    """The README's evaluation table: every model's metrics at the smallest
+    K, NDCG and recall at the others, fit and recommend seconds, best first."""
+    metrics = tables.metrics
+    ks = sorted(int(k) for k in metrics["k"].unique())
+    value = metrics.set_index(["model", "k", "metric"])["value"]
+    cost = tables.models.set_index("model") if len(tables.models) else pd.DataFrame()
+    head = [f"{METRIC_LABELS[m].replace('@K', f'@{ks[0]}')}" for m in METRICS]
+    head += [f"{METRIC_LABELS[m].replace('@K', f'@{k}')}" for k in ks[1:] for m in ("ndcg", "recall")]
+    head += ["fit (s)", "recommend (s)"]
+    lines = ["| model | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(head)]
+    for model in model_order(metrics):
+        cells = [f"{value.get((model, ks[0], m), float('nan')):.{2 if m == 'novelty' else 4}f}" for m in METRICS]
+        cells += [f"{value.get((model, k, m), float('nan')):.4f}" for k in ks[1:] for m in ("ndcg", "recall")]
+        for column in ("fit_seconds", "recommend_seconds"):
+            cells.append(f"{cost.loc[model, column]:,.1f}" if model in cost.index else "")
+        lines.append(f"| `{model}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lastfm_recs.report", description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, required=True, help="the DuckDB warehouse built by `make evaluate`")
     ap.add_argument("--out", type=Path, required=True, help="HTML file to write")
     ap.add_argument("--png", type=Path, help="also write the overview chart as PNG (the README picture)")
     ap.add_argument("--segment-metric", default="ndcg", choices=METRICS, help="metric of the segment charts")
+    ap.add_argument("--markdown", action="store_true", help="also print the models' table in Markdown (the README's)")
     args = ap.parse_args(argv)
     try:
         tables = load_tables(args.db)
@@ -371,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_html(tables, str(args.db), args.segment_metric), encoding="utf-8")
     print(f"evaluation report: {args.out.resolve()}")
+    if args.markdown:
+        print(markdown_table(tables))
     if args.png:
         args.png.parent.mkdir(parents=True, exist_ok=True)
         fig = figure_overview(tables)

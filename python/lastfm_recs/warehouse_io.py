@@ -39,7 +39,7 @@ class ScoringInputs:
 
 def _fetch(relation, columns: str, order_by: str) -> pa.Table:
     """Fully fetch the named columns of a DuckDB relation as an Arrow table."""
-    return relation.select(columns).order(order_by).fetch_arrow_table()
+    return relation.select(columns).order(order_by).to_arrow_table()
 
 
 def _check_dense_index(values: np.ndarray, what: str) -> None:
@@ -64,7 +64,7 @@ def load_scoring_inputs(users, artists, plays_normalised, cold_baseline) -> Scor
     _check_dense_index(artist_index, "int_artists_deduplicated_by_mbid.artist_index")
     shape = (user_table.num_rows, len(artist_index))
 
-    play_table = plays_normalised.select("user_index, artist_index, plays, plays_share").fetch_arrow_table()
+    play_table = plays_normalised.select("user_index, artist_index, plays, plays_share").to_arrow_table()
     rows = play_table["user_index"].to_numpy()
     cols = play_table["artist_index"].to_numpy()
     plays_share = sp.csr_matrix((play_table["plays_share"].to_numpy(), (rows, cols)), shape=shape)

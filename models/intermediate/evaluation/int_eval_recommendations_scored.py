@@ -27,7 +27,7 @@ def model(dbt, session):
     runs = recommend_with(
         dbt.config.get("eval_models").split(","),
         inputs,
-        evaluated.fetch_arrow_table()["user_index"].to_numpy(),
+        evaluated.to_arrow_table()["user_index"].to_numpy(),
         top_n=int(dbt.config.get("eval_top_n")),
         seed=int(dbt.config.get("eval_seed")),
         params=params,

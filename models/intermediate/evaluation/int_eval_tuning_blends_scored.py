@@ -25,7 +25,7 @@ def model(dbt, session):
     return run_trials(
         plan,
         inputs,
-        validation.fetch_arrow_table()["user_index"].to_numpy(),
+        validation.to_arrow_table()["user_index"].to_numpy(),
         top_n=int(dbt.config.get("eval_top_n")),
         seed=int(dbt.config.get("eval_seed")),
         fixed=resolve_params(json.loads(dbt.config.get("model_params")), chosen),

@@ -1,35 +1,19 @@
 -- The chosen trial of every tuned model, both stages (best var tuning_metric
--- at var tuning_k on the validation split), with its parameters and timings:
--- what int_eval_recommendations_scored fits on the training data.
-with metrics as (
+-- at var tuning_k on the validation split), with its parameters: what
+-- int_eval_recommendations_scored fits on the training data.
+{%- set metrics %}
+(
     select * from {{ ref('int_eval_tuning_metrics') }}
     union all by name
     select * from {{ ref('int_eval_tuning_blends_metrics') }}
-),
-
-trials as (
-    select distinct
-        model,
-        trial,
-        params
-    from {{ ref('int_eval_tuning_scored') }}
-    union
-    select distinct
-        model,
-        trial,
-        params
-    from {{ ref('int_eval_tuning_blends_scored') }}
-),
-
-chosen as (
-    {{ chosen_trials('metrics') }}
 )
+{%- endset %}
+{%- set trials %}
+(
+    select model, trial, params from {{ ref('int_eval_tuning_scored') }}
+    union all
+    select model, trial, params from {{ ref('int_eval_tuning_blends_scored') }}
+)
+{%- endset %}
 
-select
-    trials.model,
-    trials.trial,
-    trials.params
-from chosen
-inner join trials
-    on chosen.model = trials.model
-    and chosen.trial = trials.trial
+{{ chosen_trials(metrics, trials) }}

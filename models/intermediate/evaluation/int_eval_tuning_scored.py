@@ -24,7 +24,7 @@ def model(dbt, session):
     return run_trials(
         plan,
         inputs,
-        validation.fetch_arrow_table()["user_index"].to_numpy(),
+        validation.to_arrow_table()["user_index"].to_numpy(),
         top_n=int(dbt.config.get("eval_top_n")),
         seed=int(dbt.config.get("eval_seed")),
         fixed={},
