@@ -36,8 +36,8 @@ TEST_GRID = {
     "item_knn": {"neighbors": [50, 200], "weighting": ["bm25", "binary"]},
     "user_knn_cosine": {"neighbors": [50], "profile_weight": [0.0, 0.2]},
     "als": [{"factors": [16, 64], "weighting": ["binary", "bm25"], "alpha": [1.0, 10.0]},
-            {"factors": [8], "weighting": ["log"], "alpha": [3.0]}],
-    "ease": {"artists": [1000, 3000], "l2": [100.0, 1000.0]},
+            {"factors": [8], "weighting": ["log"], "alpha": [3.0], "regularization": [0.01, 30.0]}],
+    "ease": {"artists": [1000, 3000], "l2": [100.0, 1000.0], "country_weight": [0.0, 3.0]},
     "hybrid": {"weights": [{"ease": 1.0, "profile_popularity": 0.1},
                            {"ease": 1.0, "item_knn": 0.3, "profile_popularity": 0.1}], "candidates": [50]},
 }
@@ -349,7 +349,7 @@ def test_the_tuning_never_depends_on_the_test_holdout(evaluated, tmp_path):
                 changed += 1
             out.write(line)
     assert changed > 1000
-    grid = {"ease": {"artists": [1000], "l2": [100.0, 1000.0]},  # trials of TEST_GRID
+    grid = {"ease": {"artists": [1000], "l2": [100.0, 1000.0], "country_weight": [3.0]},  # trials of TEST_GRID
             "als": {"factors": [16], "weighting": ["bm25"], "alpha": [10.0]},
             "item_knn": {"neighbors": [50], "weighting": ["bm25"]}}
     db = tmp_path / "changed.duckdb"

@@ -17,22 +17,37 @@ def test_ease_weights_are_the_closed_form():
     gram = x.T @ x
     p = np.linalg.inv(gram + 7.0 * np.eye(12))
     expected = np.array([[0.0 if i == j else -p[i, j] / p[j, j] for j in range(12)] for i in range(12)])
+    kept = gram.copy()
     np.testing.assert_allclose(factorization.ease_weights(gram, 7.0), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(gram, kept)  # the input is left alone unless overwrite_gram
+    np.testing.assert_allclose(factorization.ease_weights(gram, 7.0, overwrite_gram=True), expected,
+                               rtol=1e-10, atol=1e-12)
 
 
-def reference_ease(plays, artists, l2, weighting, top_n):
-    """EASE on the `artists` most listened (ties by index), scored by a loop,
-    then the most listened unplayed artists after the EASE ones."""
+def reference_ease(plays, artists, l2, weighting, top_n, country=None, band=None, country_weight=0.0,
+                   band_weight=0.0):
+    """EASE on the `artists` most listened (ties by index) with the weighted
+    one-hot country and age band as extra columns, scored by a loop, then the
+    most listened unplayed artists after the EASE ones."""
     inputs = inputs_from(plays)
     listeners = (plays > 0).sum(0)
     order = sorted(range(plays.shape[1]), key=lambda a: (-listeners[a], a))
     head = sorted(a for a in order[:artists] if listeners[a] > 0)
     w = weight_plays(inputs.plays, weighting).toarray()[:, head]
-    p = np.linalg.inv(w.T @ w + l2 * np.eye(len(head)))
+    z = [w]
+    for codes, weight in ((country, country_weight), (band, band_weight)):
+        if weight:
+            onehot = np.zeros((len(codes), max(codes) + 1))
+            for u, c in enumerate(codes):
+                if c >= 0:
+                    onehot[u, c] = weight
+            z.append(onehot)
+    z = np.hstack(z)
+    p = np.linalg.inv(z.T @ z + l2 * np.eye(z.shape[1]))
     b = -p / np.diag(p)[None, :]
     np.fill_diagonal(b, 0.0)
     scores = np.zeros(plays.shape)
-    scores[:, head] = w @ b
+    scores[:, head] = (z @ b)[:, :len(head)]
     lists = naive_lists(scores, plays > 0, range(plays.shape[0]), top_n)
     for u in range(plays.shape[0]):  # the popularity fallback
         mine = lists.get(u, [])
@@ -59,6 +74,29 @@ def test_ease_matches_the_formula_and_falls_back_to_popularity(artists, l2, weig
     got = as_lists(model.recommend(np.arange(40), 6))
     assert_same_lists(got, reference_ease(plays, artists, l2, weighting, 6), rel=1e-4)  # float32 weights
     assert len(got[3]) == 6  # a cold user gets the most listened artists
+
+
+def test_ease_learns_from_the_profile_columns():
+    """With country and age-band columns the weights are those of EASE on
+    [plays, weighted one-hots]; a cold user with a country gets EASE scores
+    from it, one without any profile column the popularity fallback."""
+    plays = random_plays(8, 50, 15, density=0.25, cold=[2, 11])
+    country = np.random.default_rng(9).integers(-1, 4, 50)
+    country[2], country[11] = 1, -1
+    band = np.random.default_rng(10).integers(0, 3, 50)
+    inputs = inputs_from(plays, country=country, age_band=band)
+    for country_weight, band_weight in [(3.0, 0.0), (0.0, 1.5), (2.0, 0.5)]:
+        model = factorization.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0,
+                                       country_weight=country_weight, age_band_weight=band_weight)
+        got = as_lists(model.recommend(np.arange(50), 5))
+        expected = reference_ease(plays, 10, 4.0, "binary", 5, country, band, country_weight, band_weight)
+        assert_same_lists(got, expected, rel=1e-4)
+    plain = as_lists(factorization.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0)
+                     .recommend(np.arange(50), 5))
+    with_country = as_lists(factorization.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0,
+                                                   country_weight=3.0).recommend(np.arange(50), 5))
+    assert plain[2] != with_country[2]  # the cold user with a country: no longer popularity alone
+    assert plain[11] == with_country[11] == reference_ease(plays, 10, 4.0, "binary", 5)[11]
 
 
 def numpy_als(confidence: np.ndarray, factors: int, regularization: float, iterations: int, seed: int):

@@ -142,14 +142,16 @@ def test_recommend_with_seeds_each_model_by_name():
 def test_unknown_models_and_parameters_are_named():
     with pytest.raises(ValueError, match=r"unknown model\(s\) \['svd'\]; expected names from"):
         rec.recommend_with(["popularity", "svd"], TINY, np.arange(4), 3, seed=0)
-    with pytest.raises(ValueError, match=r"model ease: unknown parameter\(s\) \['lambda'\]; it takes \['artists', 'l2', "):
+    with pytest.raises(ValueError, match=r"model ease: unknown parameter\(s\) \['lambda'\]; "
+                                         r"it takes \['age_band_weight', 'artists', 'country_weight', 'l2', "):
         rec.recommend_with(["ease"], TINY, np.arange(4), 3, seed=0, params={"ease": {"lambda": 3}})
     with pytest.raises(ValueError, match=r"model hybrid: parameter\(s\) \['weights'\] required"):
         rec.recommend_with(["hybrid"], TINY, np.arange(4), 3, seed=0)
 
 
 def test_parameters_lists_the_tunable_ones_with_defaults():
-    assert rec.parameters("ease") == {"artists": 5000, "l2": 500.0, "weighting": "binary"}
+    assert rec.parameters("ease") == {"artists": 5000, "l2": 500.0, "weighting": "binary", "country_weight": 0.0,
+                                      "age_band_weight": 0.0}
     assert rec.parameters("popularity") == {}
     assert rec.parameters("hybrid") == {"weights": None, "candidates": 100}
     assert rec.blends_others("hybrid") and not rec.blends_others("ease")

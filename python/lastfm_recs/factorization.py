@@ -15,15 +15,24 @@ als (Hu, Koren & Volinsky 2008, through the ``implicit`` library)::
     s(u, a)   = x_u . y_a
 
 ease (Steck 2019, "Embarrassingly shallow autoencoders") on the ``artists``
-most listened artists H (ties by index)::
+most listened artists H (ties by index), with the user's profile as extra
+input columns (side information in closed form, Jeunen, Van Balen & Goethals
+2020)::
 
-    G         = w_H^T w_H + l2 * I              (|H| x |H|, w_H: the weighted plays on H)
+    z(u)      = [w_H(u, .), country_weight * onehot(country(u)),
+                 age_band_weight * onehot(age band(u))]
+                (w_H: the weighted plays on H; a user without a country has
+                no country 1; profile columns of weight 0 are left out)
+    G         = z^T z + l2 * I                  (|Z| x |Z|)
     P         = G^-1
     B(i, j)   = -P(i, j) / P(j, j) for i != j, B(j, j) = 0
-    s(u, a)   = (w_H(u, .) B)(a) for a in H
+    s(u, a)   = (z(u) B)(a) for a in H
 
-    then the fallback for the rest: when fewer than top_n artists of H score
-    > 0 for a user (a cold user, or one who played little in H), the list is
+    The profile columns let B learn what each country and age band listens
+    to beside the plays (a cold user with a country gets EASE scores from it);
+    with both weights 0 this is plain EASE. Then the fallback for the rest:
+    when fewer than top_n artists of H score > 0 for a user (a cold user
+    without a profile column, or one who played little in H), the list is
     filled with the most listened unplayed artists outside it, with scores
     below the user's last EASE score (score = that score * listeners(a) /
     (2 * listeners of the first filler)), or listeners(a) / n_users when the
@@ -129,14 +138,16 @@ EASE_CHUNK_COLUMNS = 512
 
 @dataclass(frozen=True)
 class Ease:
-    """Fitted ease: ``head`` (|H|,) artist indices ascending, B (|H|, |H|)
-    float32 as ``weight_chunks`` of EASE_CHUNK_COLUMNS columns, ``weighted_head``
-    w_H (n_users, |H|), ``popular`` the artists by listeners (most first, ties
-    by index; with a listener)."""
+    """Fitted ease: ``head`` (|H|,) artist indices ascending, the artist
+    columns of B (|Z|, |H|) float32 as ``weight_chunks`` of EASE_CHUNK_COLUMNS
+    columns, ``weighted_head`` w_H (n_users, |H|), ``profile`` the weighted
+    profile columns of z (n_users, |Z| - |H|), ``popular`` the artists by
+    listeners (most first, ties by index; with a listener)."""
 
     head: np.ndarray
     weight_chunks: tuple[np.ndarray, ...]
     weighted_head: sp.csr_matrix
+    profile: sp.csr_matrix
     seen: sp.csr_matrix
     popular: np.ndarray
     listeners: np.ndarray
@@ -145,6 +156,8 @@ class Ease:
     def scores(self, users: np.ndarray) -> np.ndarray:
         """(len(users), |H|) float32 s(u, a) over the head."""
         rows = self.weighted_head[users]
+        if self.profile.shape[1]:
+            rows = sp.hstack([rows, self.profile[users]], format="csr")
         out = np.empty((len(users), len(self.head)), dtype=np.float32)
         start = 0
         for chunk in self.weight_chunks:
@@ -212,14 +225,17 @@ class Ease:
         return self._fallback(users, self._head_lists(users, top_n), top_n)
 
 
-def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
+def ease_weights(gram: np.ndarray, l2: float, overwrite_gram: bool = False) -> np.ndarray:
     """B = -P / diag(P) column-wise, diag(B) = 0, P = (gram + l2 I)^-1, for a
-    symmetric positive semi-definite ``gram`` (|H|, |H|) and l2 > 0 (Cholesky)."""
-    g = np.array(gram, dtype=np.float64)
+    symmetric positive semi-definite ``gram`` (|H|, |H|) and l2 > 0 (Cholesky).
+    With ``overwrite_gram`` a float64 ``gram`` is used as scratch space (at
+    10,000 artists each dense copy is 0.8 GB)."""
+    g = np.asarray(gram, dtype=np.float64) if overwrite_gram else np.array(gram, dtype=np.float64)
     g[np.diag_indices_from(g)] += l2
     factor = scipy.linalg.cho_factor(g, overwrite_a=True, check_finite=False)
-    p = scipy.linalg.cho_solve(factor, np.eye(len(g)), overwrite_b=True, check_finite=False)
-    b = p / -np.diag(p)[None, :]
+    b = scipy.linalg.cho_solve(factor, np.eye(len(g)), overwrite_b=True, check_finite=False)  # P
+    del factor, g
+    b /= -np.diag(b).copy()[None, :]
     b[np.diag_indices_from(b)] = 0.0
     return b
 
@@ -231,30 +247,60 @@ def gram(weighted: sp.csr_matrix, progress: Progress | None = None) -> np.ndarra
     blocks = even_blocks(weighted.shape[0], max(1, -(-weighted.shape[0] // n_threads)))
     parts = map_blocks(lambda s, e: (weighted[s:e].T @ weighted[s:e]).toarray(), blocks,
                        label="ease: gram", progress=progress, n_threads=n_threads)
-    return np.sum(parts, axis=0) if parts else np.zeros((weighted.shape[1],) * 2)
+    if not parts:
+        return np.zeros((weighted.shape[1],) * 2)
+    total = parts.pop(0)
+    while parts:  # summed in place: one dense copy at a time
+        total += parts.pop(0)
+    return total
+
+
+def profile_columns(country_index: np.ndarray, age_band_index: np.ndarray, country_weight: float,
+                    age_band_weight: float) -> sp.csr_matrix:
+    """(n_users, C + B) CSR: ``country_weight`` in the column of the user's
+    country (none for country -1) and ``age_band_weight`` in that of the
+    user's age band; the countries' (C = max index + 1) or the bands' columns
+    are left out when their weight is 0."""
+    n = len(country_index)
+    parts = []
+    for codes, weight in ((np.asarray(country_index), country_weight), (np.asarray(age_band_index), age_band_weight)):
+        if weight == 0 or n == 0:
+            continue
+        known = np.flatnonzero(codes >= 0)
+        parts.append(sp.csr_matrix((np.full(len(known), weight), (known, codes[known])),
+                                   shape=(n, int(codes.max()) + 1 if len(known) else 0)))
+    return sp.hstack(parts, format="csr") if parts else sp.csr_matrix((n, 0))
 
 
 def fit_ease(inputs: ScoringInputs, rng: np.random.Generator, *, artists: int = 5000, l2: float = 500.0,
-             weighting: str = "binary", progress: Progress | None = None) -> Ease:
-    """ease (module docstring) on the ``artists`` most listened artists;
-    ``rng`` is not used."""
+             weighting: str = "binary", country_weight: float = 0.0, age_band_weight: float = 0.0,
+             progress: Progress | None = None) -> Ease:
+    """ease (module docstring) on the ``artists`` most listened artists, with
+    the profile columns of ``country_weight`` and ``age_band_weight`` (0 =
+    plain EASE); ``rng`` is not used."""
     artists = check_count("artists", artists, 1)
     l2 = check_number("l2", l2, 1e-12)
     check_choice("weighting", weighting, WEIGHTINGS)
+    country_weight = check_number("country_weight", country_weight, 0.0)
+    age_band_weight = check_number("age_band_weight", age_band_weight, 0.0)
     count = listeners(inputs.plays)
     popular = np.lexsort((np.arange(len(count)), -count))
     popular = popular[count[popular] > 0]
     head = np.sort(popular[:artists])
     weighted_head = sp.csr_matrix(weight_plays(inputs.plays, weighting)[:, head])
+    profile = profile_columns(inputs.country_index, inputs.age_band_index, country_weight, age_band_weight)
     start = time.perf_counter()
-    weights = ease_weights(gram(weighted_head, progress), l2).astype(np.float32)
+    features = sp.hstack([weighted_head, profile], format="csr")
+    weights = ease_weights(gram(features, progress), l2, overwrite_gram=True)[:, :len(head)].astype(np.float32)
     if progress:
-        progress(f"ease: fitted on {len(head):,} artists in {time.perf_counter() - start:.1f} s")
+        progress(f"ease: fitted on {len(head):,} artists and {profile.shape[1]} profile columns "
+                 f"in {time.perf_counter() - start:.1f} s")
     return Ease(
         head=head,
         weight_chunks=tuple(np.ascontiguousarray(weights[:, c:c + EASE_CHUNK_COLUMNS])
                             for c in range(0, len(head), EASE_CHUNK_COLUMNS)),
         weighted_head=weighted_head.astype(np.float32),
+        profile=profile.astype(np.float32),
         seen=inputs.plays,
         popular=popular,
         listeners=count,

@@ -23,7 +23,7 @@ defaults, are what the tuning searches and what ``model_params`` sets.
 | item_knn | item-item cosine kNN on weighted plays (lastfm_recs.cosine_knn) |
 | user_knn_cosine | user-user cosine kNN, profile as a weighted term (lastfm_recs.cosine_knn) |
 | als | implicit-feedback matrix factorisation (lastfm_recs.factorization) |
-| ease | EASE on the most listened artists, popularity for the rest (lastfm_recs.factorization) |
+| ease | EASE on the most listened artists and the profile (country, age band), popularity for the rest (lastfm_recs.factorization) |
 | hybrid | weighted blend of other models, profile prior for cold users (lastfm_recs.hybrid) |
 
 A fitter that takes ``fit_component`` (the hybrid) gets a callback that fits
