@@ -11,7 +11,10 @@ prints the median wall time per model and in total, the peak resident memory
 of the dbt process, and the row count of each mart. With --baseline-vars,
 every repeat also runs a baseline build with those dbt vars (alternating, so
 that a noisy machine slows both alike) and the ratios of the medians are
-printed too. `make bench` runs it.
+printed too. Each repeat also measures the floor: DuckDB scanning the raw
+plays file once on every core (the least any build must spend reading its
+input), and the ratio of the build's median to the floor's median is printed.
+`make bench` runs it.
 """
 from __future__ import annotations
 
@@ -37,10 +40,30 @@ MARTS = ["recommendations", "users", "artists", "rejects", "load_summary"]
 def data_dir_for(users: int, seed: int, root: Path) -> Path:
     """The raw files for this size, generated once and reused."""
     data = root / f"users-{users}-seed-{seed}"
-    if not (data / "usersha1-artmbid-artname-plays.tsv").exists():
+    if not (data / PLAYS_FILE).exists():
         print(f"generating {users:,} users into {data} ...", file=sys.stderr, flush=True)
         generate_dataset(data, n_users=users, seed=seed, progress=lambda m: print("  " + m, file=sys.stderr))
     return data
+
+
+PLAYS_FILE = "usersha1-artmbid-artname-plays.tsv"
+
+
+def scan_floor(data: Path) -> float:
+    """Seconds for DuckDB to read every line of the raw plays file once, on
+    all cores (the parallel reader, lines ending in \\n; no parsing into
+    fields): the floor that the build's own read is compared with."""
+    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
+    path = str(data / PLAYS_FILE).replace("'", "''")
+    start = time.monotonic()
+    con.sql(
+        f"select count(*), sum(length(line)) from read_csv('{path}', columns={{'line': 'VARCHAR'}}, "
+        "delim=chr(1), new_line='\\n', quote='', escape='', header=false, auto_detect=false, "
+        "strict_mode=false, parallel=true)"
+    ).fetchall()
+    elapsed = time.monotonic() - start
+    con.close()
+    return elapsed
 
 
 def run_build(data: Path, workdir: Path, dbt_args: list[str]) -> dict:
@@ -96,7 +119,11 @@ def main() -> None:
     if args.baseline_vars:
         builds = {"baseline": [*args.dbt_args, "--vars", args.baseline_vars], **builds}
     runs: dict[str, list[dict]] = {name: [] for name in builds}
+    floors: list[float] = []
     for i in range(args.repeats):
+        floors.append(scan_floor(data))
+        print(f"floor (DuckDB scanning {PLAYS_FILE} once) {i + 1}/{args.repeats}: {floors[-1]:.1f} s",
+              file=sys.stderr, flush=True)
         for name, dbt_args in builds.items():
             print(f"dbt build ({name}) {i + 1}/{args.repeats} on {data} ...", file=sys.stderr, flush=True)
             runs[name].append(run_build(data, workdir, dbt_args))
@@ -118,6 +145,11 @@ def main() -> None:
         rss = ", ".join(f"{r['peak_rss_mib']:,.0f}" for r in runs[name])
         print(f"\n{name}: total wall time {median(r['wall'] for r in runs[name]):.0f} s (runs: {walls}); "
               f"peak resident memory {median(r['peak_rss_mib'] for r in runs[name]):,.0f} MiB (runs: {rss})")
+    floor = median(floors)
+    print(f"\nfloor: DuckDB scanning the raw plays file once on {os.cpu_count()} cores: {floor:.1f} s "
+          f"(runs: {', '.join(f'{f:.1f}' for f in floors)})")
+    for name in names:
+        print(f"{name} / floor, total wall time: {median(r['wall'] for r in runs[name]) / floor:.1f}")
     if args.baseline_vars:
         for what, key in (("total wall time", "wall"), ("peak resident memory", "peak_rss_mib")):
             ratio = median(r[key] for r in runs["build"]) / median(r[key] for r in runs["baseline"])
