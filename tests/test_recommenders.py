@@ -7,7 +7,9 @@ import pytest
 
 from lastfm_recs import recommenders as rec
 from lastfm_recs import runner
+from lastfm_recs.models.base import Recommender
 from lastfm_recs.models.user_knn import recommend_user_knn
+from lastfm_recs.ranking import Recommendations
 from model_inputs import as_lists, inputs_from
 
 # 4 users x 6 artists; listeners: a0 3, a1 2, a2 1, a3 1, a4 0, a5 0; user 3 is cold.
@@ -165,3 +167,16 @@ def test_the_hybrid_fits_its_components_with_their_own_parameters():
     assert model.components["ease"].head.tolist() == [0, 1, 2]  # the 3 most listened
     assert ("ease", '{"artists": 3, "l2": 2.0}') in cache
     assert rec.fit_model("hybrid", TINY, 0, params, cache=cache) is model  # reused
+
+
+def test_every_fitted_model_is_a_recommender_with_named_lists():
+    """models.base.Recommender is what every fit function returns, and
+    recommend() names its four arrays (the tuple order stays)."""
+    for name in rec.FITTERS:
+        model = rec.fit_model(name, TINY, 0, SMALL)
+        assert isinstance(model, Recommender), name
+        recs = model.recommend(np.arange(4), 2)
+        assert isinstance(recs, Recommendations), name
+        assert recs._fields == ("user_index", "rank", "artist_index", "score")
+        user, rank, artist, score = recs
+        assert user is recs.user_index and rank is recs.rank and artist is recs.artist_index and score is recs.score
