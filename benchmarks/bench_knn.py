@@ -1,4 +1,4 @@
-"""Benchmark lastfm_recs.knn on random data shaped like Last.fm 360K.
+"""Benchmark the seed kNN (lastfm_recs.models.user_knn) on random data shaped like Last.fm 360K.
 
     .venv/bin/python benchmarks/bench_knn.py --users 50000 --repeats 3 --compare-seed
     .venv/bin/python benchmarks/bench_knn.py --users 359347
