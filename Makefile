@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
 # dbt runs from the repository root with the repository's profiles.yml.
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -38,10 +38,13 @@ help:
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+# The package itself is installed editable: the one way it gets on the path
+# (dbt's Python models, tests, benchmarks and the python -m commands).
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -60,12 +63,12 @@ evaluate: $(STAMP)
 	@$(MAKE) --no-print-directory report
 
 report: $(STAMP)
-	PYTHONPATH=python $(BIN)/python -m lastfm_recs.report --db "$(LASTFM_DB)" --out "$(REPORT)"
+	$(BIN)/python -m lastfm_recs.report --db "$(LASTFM_DB)" --out "$(REPORT)"
 
 # The chosen parameters of eval_tuning and the best model of eval_metrics
 # (NDCG@10) into the tuned block of dbt_project.yml, with the date and data.
 tuned-params: $(STAMP)
-	PYTHONPATH=python $(BIN)/python -m lastfm_recs.tuned_params --db "$(LASTFM_DB)" --data-dir "$(LASTFM_DATA_DIR)"
+	$(BIN)/python -m lastfm_recs.tuned_params --db "$(LASTFM_DB)" --data-dir "$(LASTFM_DATA_DIR)"
 
 # Benchmarks (README "Performance"): synthetic data in data/bench/ (git-ignored,
 # generated once), the full dbt build at BENCH_USERS users, then the seed's
@@ -82,7 +85,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_knn.py --warehouse data/bench/users-$(SEED_COMPARE_USERS)-seed-1/build/lastfm.duckdb --repeats 3 --compare-seed --quiet
 
 sample: $(STAMP)
-	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample
+	$(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample
 
 clean:
 	rm -rf target logs warehouse

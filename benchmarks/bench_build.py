@@ -29,10 +29,9 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "python"))
+from lastfm_recs.sample_data import FULL_USERS, generate_dataset
 
-from lastfm_recs.sample_data import FULL_USERS, generate_dataset  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 MARTS = ["recommendations", "users", "artists", "rejects", "load_summary"]
 
@@ -100,11 +99,14 @@ def run_build(data: Path, workdir: Path, dbt_args: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=FULL_USERS, help="synthetic users (default: full size, %(default)s)")
+    parser.add_argument("--users", type=int, default=FULL_USERS,
+                        help="synthetic users (default: full size, %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=1, help="builds to run; medians are printed (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="builds to run; medians are printed (default: %(default)s)")
     parser.add_argument("--root", type=Path, default=REPO / "data" / "bench", help="where data and warehouses go")
-    parser.add_argument("--baseline-vars", help="dbt vars of a baseline build run beside each build, e.g. '{model: user_knn}'")
+    parser.add_argument("--baseline-vars",
+                        help="dbt vars of a baseline build run beside each build, e.g. '{model: user_knn}'")
     parser.add_argument("dbt_args", nargs="*", help="extra dbt arguments after --, e.g. -- --vars '{neighbors: 50}'")
     args = parser.parse_args()
     if not 1 <= args.users <= FULL_USERS:
@@ -127,7 +129,8 @@ def main() -> None:
         for name, dbt_args in builds.items():
             print(f"dbt build ({name}) {i + 1}/{args.repeats} on {data} ...", file=sys.stderr, flush=True)
             runs[name].append(run_build(data, workdir, dbt_args))
-            print(f"  {runs[name][-1]['wall']:.0f} s, peak RSS {runs[name][-1]['peak_rss_mib']:,.0f} MiB", file=sys.stderr)
+            last = runs[name][-1]
+            print(f"  {last['wall']:.0f} s, peak RSS {last['peak_rss_mib']:,.0f} MiB", file=sys.stderr)
 
     median = statistics.median
     names = list(builds)
@@ -138,8 +141,10 @@ def main() -> None:
     print(f"\n{'model':<40}" + "".join(f" {name + ' s':>12}" for name in names))
     first = runs[names[-1]][0]["models"]
     for model in sorted(first, key=lambda n: -first[n]):
-        print(f"{model:<40}" + "".join(f" {median(r['models'].get(model, 0.0) for r in runs[n]):>12.1f}" for n in names))
-    print(f"{'(all data tests and unit tests)':<40}" + "".join(f" {median(r['tests'] for r in runs[n]):>12.1f}" for n in names))
+        print(f"{model:<40}"
+              + "".join(f" {median(r['models'].get(model, 0.0) for r in runs[n]):>12.1f}" for n in names))
+    print(f"{'(all data tests and unit tests)':<40}"
+          + "".join(f" {median(r['tests'] for r in runs[n]):>12.1f}" for n in names))
     for name in names:
         walls = ", ".join(f"{r['wall']:.0f}" for r in runs[name])
         rss = ", ".join(f"{r['peak_rss_mib']:,.0f}" for r in runs[name])

@@ -1,8 +1,9 @@
-"""Benchmark lastfm_recs.knn on random data shaped like Last.fm 360K.
+"""Benchmark the seed kNN (lastfm_recs.models.user_knn) on random data shaped like Last.fm 360K.
 
     .venv/bin/python benchmarks/bench_knn.py --users 50000 --repeats 3 --compare-seed
     .venv/bin/python benchmarks/bench_knn.py --users 359347
-    .venv/bin/python benchmarks/bench_knn.py --warehouse data/bench/users-50000-seed-1/build/lastfm.duckdb --compare-seed
+    .venv/bin/python benchmarks/bench_knn.py --compare-seed \
+        --warehouse data/bench/users-50000-seed-1/build/lastfm.duckdb
 
 With --warehouse, the inputs are read from a warehouse `dbt build` wrote
 (exactly what the dbt Python model gets, e.g. from benchmarks/bench_build.py
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import threading
 import time
 from pathlib import Path
@@ -38,10 +38,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
-
-from lastfm_recs.knn import exact_neighbors, neighbor_weights, score_top_n  # noqa: E402
-from lastfm_recs.warehouse_io import load_scoring_inputs  # noqa: E402
+from lastfm_recs.models.user_knn import exact_neighbors, neighbor_weights, score_top_n
+from lastfm_recs.warehouse_io import load_scoring_inputs
 
 FULL_USERS = 359_347
 FULL_ARTISTS = 186_642
@@ -167,7 +165,7 @@ class PeakRss:
             self.peak = max(self.peak, self.current())
             self._stop.wait(0.02)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self.peak = self.current()
         self._thread.start()
         return self
@@ -264,7 +262,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="worker threads (default: all CPUs)")
     ap.add_argument("--compare-seed", action="store_true", help="also run the seed's method (slow)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
-    ap.add_argument("--warehouse", type=Path, help="read the inputs from this built warehouse instead of generating them")
+    ap.add_argument("--warehouse", type=Path,
+                    help="read the inputs from this built warehouse instead of generating them")
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -291,7 +290,7 @@ def main() -> None:
             print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()), flush=True)
     med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
     print(
-        "ours (median of %d): " % len(runs)
+        f"ours (median of {len(runs)}): "
         + ", ".join(f"{k} {v:.2f} s" for k, v in med.items())
         + f"; peak RSS {rss.peak / 2**30:.2f} GiB (before: {rss_before / 2**30:.2f} GiB, "
         f"max RSS of the process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB)",

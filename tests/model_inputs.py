@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from lastfm_recs.warehouse_io import ScoringInputs
+from lastfm_recs.inputs import ScoringInputs
 
 
 def inputs_from(plays, age=None, country=None, age_band=None) -> ScoringInputs:

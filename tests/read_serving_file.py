@@ -51,8 +51,8 @@ def read_with_duckdb(path: str) -> dict:
 def read_with_sqlalchemy(path: str) -> dict | None:
     """SQLAlchemy + duckdb-engine, as Superset connects; None when not installed."""
     try:
-        import sqlalchemy as sa
         import duckdb_engine  # noqa: F401 - registers the duckdb:// dialect
+        import sqlalchemy as sa
     except ImportError:
         return None
     forms = {

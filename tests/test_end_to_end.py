@@ -12,12 +12,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+import yaml
 
 import spec_reference as spec
-import yaml
-from lastfm_recs.recommenders import run_model
+from lastfm_recs.dbt_config import configured_params
+from lastfm_recs.runner import run_model
 from lastfm_recs.sample_data import generate_dataset
-from lastfm_recs.warehouse_io import configured_params, load_scoring_inputs
+from lastfm_recs.warehouse_io import load_scoring_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
@@ -167,7 +168,7 @@ def test_the_default_build_uses_the_configured_model(tmp_path):
         con.table("int_plays_normalised"), con.table("int_cold_user_baseline"),
     )
     run = run_model(config["model"], inputs, np.arange(inputs.plays.shape[0]), 20, 0,
-                    configured_params(json.dumps(config["model_params"]), config["neighbors"]))
+                    configured_params(config["model_params"], config["neighbors"]))
     index = con.sql("select user_index, user_id from int_users_in_scope").fetchall()
     mbid = dict(con.sql("select artist_index, artist_mbid from int_artists_deduplicated_by_mbid").fetchall())
     user_of = dict(index)

@@ -172,7 +172,8 @@ def reference_metrics(con) -> dict[tuple[str, int, str], float]:
     for user, mbid in rows(con, "select user_id, artist_mbid from eval_holdout where is_evaluated_user"):
         held[user].add(mbid)
     lists = defaultdict(list)
-    for model, user, mbid in rows(con, "select model, user_id, artist_mbid from eval_recommendations order by model, user_id, rank"):
+    listed = "select model, user_id, artist_mbid from eval_recommendations order by model, user_id, rank"
+    for model, user, mbid in rows(con, listed):
         lists[model, user].append(mbid)
     n_users = rows(con, "select count(*) from users")[0][0]
     listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_plays_training group by all"))
@@ -223,9 +224,10 @@ def test_segments_partition_the_evaluated_users(evaluated):
         assert n == users, segment_type
         if metric in ("precision", "recall", "ndcg", "map", "hit_rate"):  # user means add up
             assert weighted / n == pytest.approx(overall[model, k, metric], rel=1e-9), (segment_type, metric)
-    genders = {s for (s,) in rows(con, "select distinct segment from eval_metrics_by_segment where segment_type = 'gender'")}
+    segments = "select distinct segment from eval_metrics_by_segment where segment_type = "
+    genders = {s for (s,) in rows(con, segments + "'gender'")}
     assert genders <= {"m", "f", "unknown"}
-    countries = {s for (s,) in rows(con, "select distinct segment from eval_metrics_by_segment where segment_type = 'country'")}
+    countries = {s for (s,) in rows(con, segments + "'country'")}
     assert len(countries - {"other", "unknown"}) == 10 and "other" in countries
 
 
@@ -258,7 +260,8 @@ def test_the_user_cap_and_the_model_list_leave_the_holdout_alone(evaluated, tmp_
     workdir, db, con = evaluated
     capped = tmp_path / "capped.duckdb"
     shutil.copy(db, capped)
-    evaluate(tmp_path, capped, {"eval_max_users": 300, "eval_models": ["popularity", "random"]}, select="tag:evaluation")
+    evaluate(tmp_path, capped, {"eval_max_users": 300, "eval_models": ["popularity", "random"]},
+             select="tag:evaluation")
     with duckdb.connect(str(capped), read_only=True) as other:
         assert set(rows(other, "select user_id, artist_mbid from eval_holdout")) == set(
             rows(con, "select user_id, artist_mbid from eval_holdout"))
@@ -322,7 +325,8 @@ def test_trial_metrics_match_an_independent_recomputation(evaluated):
     n_users = rows(con, "select count(*) from users")[0][0]
     listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_tuning_training group by all"))
     expected = list_metrics(held, lists, keys, n_users, listeners)
-    got = {((m, t), k, metric): v for m, t, k, metric, v in rows(con, "select model, trial, k, metric, value from eval_tuning")}
+    trials = rows(con, "select model, trial, k, metric, value from eval_tuning")
+    got = {((m, t), k, metric): v for m, t, k, metric, v in trials}
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
@@ -343,7 +347,8 @@ def test_the_tuning_never_depends_on_the_test_holdout(evaluated, tmp_path):
             open(raw / "usersha1-artmbid-artname-plays.tsv", "w", newline="", encoding="utf-8") as out:
         for line in src:
             fields = line.rstrip("\r\n").split("\t")
-            if len(fields) == 4 and (fields[0], fields[1].lower()) in held_out and fields[3].isdigit() and int(fields[3]) > 0:
+            if (len(fields) == 4 and (fields[0], fields[1].lower()) in held_out
+                    and fields[3].isdigit() and int(fields[3]) > 0):
                 end = line[len(line.rstrip("\r\n")):]
                 line = "\t".join(fields[:3] + [str(int(fields[3]) * 7 + 3)]) + end
                 changed += 1

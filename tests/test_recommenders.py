@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from lastfm_recs import recommenders as rec
-from lastfm_recs.knn import recommend_user_knn
+from lastfm_recs import runner
+from lastfm_recs.models.base import Recommender
+from lastfm_recs.models.user_knn import recommend_user_knn
+from lastfm_recs.ranking import Recommendations
 from model_inputs import as_lists, inputs_from
 
 # 4 users x 6 artists; listeners: a0 3, a1 2, a2 1, a3 1, a4 0, a5 0; user 3 is cold.
@@ -109,7 +112,7 @@ def test_every_model_keeps_the_contract():
     inputs = inputs_from(plays.tolist(), age=rng.random(60), country=rng.integers(-1, 3, 60),
                          age_band=rng.integers(0, 3, 60))
     users = np.array([1, 2, 3, 10, 59])
-    runs = rec.recommend_with(rec.FITTERS, inputs, users, top_n=6, seed=0, params=SMALL)
+    runs = runner.recommend_with(rec.FITTERS, inputs, users, top_n=6, seed=0, params=SMALL)
     assert set(runs) == set(rec.FITTERS)
     for name, run in runs.items():
         user, rank, artist, score = run.recommendations
@@ -131,9 +134,9 @@ def test_every_model_keeps_the_contract():
 
 
 def test_recommend_with_seeds_each_model_by_name():
-    alone = rec.recommend_with(["random"], TINY, np.arange(4), 3, seed=11)["random"].recommendations
-    among = rec.recommend_with(["popularity", "random"], TINY, np.arange(4), 3, seed=11)["random"].recommendations
-    other = rec.recommend_with(["random"], TINY, np.arange(4), 3, seed=12)["random"].recommendations
+    alone = runner.recommend_with(["random"], TINY, np.arange(4), 3, seed=11)["random"].recommendations
+    among = runner.recommend_with(["popularity", "random"], TINY, np.arange(4), 3, seed=11)["random"].recommendations
+    other = runner.recommend_with(["random"], TINY, np.arange(4), 3, seed=12)["random"].recommendations
     for x, y in zip(alone, among):
         np.testing.assert_array_equal(x, y)
     assert not all(np.array_equal(x, y) for x, y in zip(alone, other))
@@ -141,12 +144,12 @@ def test_recommend_with_seeds_each_model_by_name():
 
 def test_unknown_models_and_parameters_are_named():
     with pytest.raises(ValueError, match=r"unknown model\(s\) \['svd'\]; expected names from"):
-        rec.recommend_with(["popularity", "svd"], TINY, np.arange(4), 3, seed=0)
+        runner.recommend_with(["popularity", "svd"], TINY, np.arange(4), 3, seed=0)
     with pytest.raises(ValueError, match=r"model ease: unknown parameter\(s\) \['lambda'\]; "
                                          r"it takes \['age_band_weight', 'artists', 'country_weight', 'l2', "):
-        rec.recommend_with(["ease"], TINY, np.arange(4), 3, seed=0, params={"ease": {"lambda": 3}})
+        runner.recommend_with(["ease"], TINY, np.arange(4), 3, seed=0, params={"ease": {"lambda": 3}})
     with pytest.raises(ValueError, match=r"model hybrid: parameter\(s\) \['weights'\] required"):
-        rec.recommend_with(["hybrid"], TINY, np.arange(4), 3, seed=0)
+        runner.recommend_with(["hybrid"], TINY, np.arange(4), 3, seed=0)
 
 
 def test_parameters_lists_the_tunable_ones_with_defaults():
@@ -164,3 +167,16 @@ def test_the_hybrid_fits_its_components_with_their_own_parameters():
     assert model.components["ease"].head.tolist() == [0, 1, 2]  # the 3 most listened
     assert ("ease", '{"artists": 3, "l2": 2.0}') in cache
     assert rec.fit_model("hybrid", TINY, 0, params, cache=cache) is model  # reused
+
+
+def test_every_fitted_model_is_a_recommender_with_named_lists():
+    """models.base.Recommender is what every fit function returns, and
+    recommend() names its four arrays (the tuple order stays)."""
+    for name in rec.FITTERS:
+        model = rec.fit_model(name, TINY, 0, SMALL)
+        assert isinstance(model, Recommender), name
+        recs = model.recommend(np.arange(4), 2)
+        assert isinstance(recs, Recommendations), name
+        assert recs._fields == ("user_index", "rank", "artist_index", "score")
+        user, rank, artist, score = recs
+        assert user is recs.user_index and rank is recs.rank and artist is recs.artist_index and score is recs.score

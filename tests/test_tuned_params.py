@@ -38,7 +38,9 @@ def test_the_block_is_rewritten_and_nothing_else(run_db, tmp_path):
     project = tmp_path / "dbt_project.yml"
     shutil.copy(REPO / "dbt_project.yml", project)
     before = project.read_text()
-    assert tuned_params.main(["--db", str(run_db), "--data-dir", str(tmp_path / "data"), "--project", str(project)]) == 0
+    assert tuned_params.main(
+        ["--db", str(run_db), "--data-dir", str(tmp_path / "data"), "--project", str(project)]
+    ) == 0
     after = project.read_text()
     head, tail = before.split(tuned_params.BEGIN)[0], before.split(tuned_params.END)[1]
     assert after.startswith(head) and after.endswith(tail)  # outside the markers: byte for byte
@@ -52,7 +54,9 @@ def test_the_block_is_rewritten_and_nothing_else(run_db, tmp_path):
         "validation_users": 900}
     assert "hybrid 0.3500, ease 0.3400, als 0.3000" in after
     # a second run gives the same file
-    assert tuned_params.main(["--db", str(run_db), "--data-dir", str(tmp_path / "data"), "--project", str(project)]) == 0
+    assert tuned_params.main(
+        ["--db", str(run_db), "--data-dir", str(tmp_path / "data"), "--project", str(project)]
+    ) == 0
     assert project.read_text() == after
 
 

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from lastfm_recs import tuning
+from lastfm_recs.dbt_config import read_settings
+from lastfm_recs.models.ease import fit_ease
 from lastfm_recs.recommenders import check_parameters, parameters
 from model_inputs import inputs_from, random_plays
 
@@ -87,3 +89,22 @@ def test_the_project_grids_and_parameters_are_valid():
     # at least the search the models issue asks of als
     als = {(p["factors"], p["weighting"], p["alpha"]) for name, _, p in plan if name == "als"}
     assert {(f, w, a) for f in (64, 128, 256) for w in ("binary", "log", "bm25") for a in (1.0, 10.0)} <= als
+
+
+def test_the_two_stages_split_the_models_and_the_second_uses_the_first_choice():
+    inputs = inputs_from(random_plays(3, 40, 15))
+    users = np.arange(0, 40, 3)
+    settings = read_settings(json.dumps({
+        "eval_models": ["popularity", "ease", "hybrid"], "eval_k": [4, 2], "eval_seed": 0, "neighbors": 5,
+        "tuning_grid": {"ease": {"l2": [1.0, 50.0]}, "hybrid": {"weights": [{"ease": 1.0}]}},
+        "model_params": {"ease": {"l2": 9.0}},
+    }))
+    first = tuning.run_tuning_stage(settings, inputs, users, blends=False, chosen={}).to_pylist()
+    assert {(r["model"], r["trial"]) for r in first} == {("ease", 1), ("ease", 2)}  # popularity: no grid
+    chosen = {"ease": json.dumps({"l2": 50.0, "artists": 3})}
+    second = tuning.run_tuning_stage(settings, inputs, users, blends=True, chosen=chosen).to_pylist()
+    assert {(r["model"], r["trial"]) for r in second} == {("hybrid", 1)}
+    # the hybrid of ease alone ranks as the ease the first stage chose (artists=3), fitted directly
+    direct = fit_ease(inputs, np.random.default_rng(0), l2=50.0, artists=3).recommend(users, 4)
+    expected = [(int(u), int(r), int(a)) for u, r, a, _ in zip(*direct)]
+    assert sorted((r["user_index"], r["rank"], r["artist_index"]) for r in second) == sorted(expected)

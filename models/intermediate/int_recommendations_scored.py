@@ -1,16 +1,18 @@
 """Scores every user in scope with the model of var `model` (default: the
-best of the evaluation; `user_knn` is the SPEC's seed model exactly) and its
+best of the evaluation; `user_knn` is the seed's model exactly) and its
 parameters from var model_params, and keeps the top_n artists per user, by
 integer index; the recommendations mart adds the ids and names. The models
-live in lastfm_recs.recommenders."""
+live in lastfm_recs.models, by name in lastfm_recs.recommenders."""
 import numpy as np
 
-from lastfm_recs.recommenders import run_model
-from lastfm_recs.warehouse_io import configured_params, dbt_progress, load_scoring_inputs, recommendations_table
+from lastfm_recs.dbt_config import read_settings
+from lastfm_recs.runner import run_model
+from lastfm_recs.warehouse_io import dbt_progress, load_scoring_inputs, recommendations_table
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    settings = read_settings(dbt.config.get("settings"))
     inputs = load_scoring_inputs(
         users=dbt.ref("int_users_featured"),
         artists=dbt.ref("int_artists_deduplicated_by_mbid"),
@@ -18,12 +20,12 @@ def model(dbt, session):
         cold_baseline=dbt.ref("int_cold_user_baseline"),
     )
     run = run_model(
-        dbt.config.get("model"),
+        settings.require("model"),
         inputs,
         users=np.arange(inputs.plays.shape[0]),
-        top_n=int(dbt.config.get("top_n")),
+        top_n=settings.require("top_n"),
         seed=0,
-        params=configured_params(dbt.config.get("model_params"), int(dbt.config.get("neighbors"))),
+        params=settings.model_params,
         progress=dbt_progress("int_recommendations_scored"),
     )
     return recommendations_table(*run.recommendations)

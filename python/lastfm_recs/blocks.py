@@ -20,6 +20,8 @@ Progress = Callable[[str], None]
 
 #: Seconds between progress lines (the brief asks for at most 10).
 PROGRESS_EVERY_S = 5.0
+#: Score entries (users x artists) per block of a dense score matrix.
+DENSE_BLOCK_ENTRIES = 8_000_000
 
 
 class ProgressReporter:
@@ -99,6 +101,12 @@ def even_blocks(total: int, size: int) -> list[tuple[int, int]]:
     if size < 1:
         raise ValueError(f"block size: expected an integer >= 1, found {size}")
     return [(start, min(total, start + size)) for start in range(0, total, size)]
+
+
+def dense_blocks(n_users: int, n_columns: int) -> list[tuple[int, int]]:
+    """Blocks of users whose dense (users x ``n_columns``) score matrix holds
+    at most DENSE_BLOCK_ENTRIES entries."""
+    return even_blocks(n_users, max(1, DENSE_BLOCK_ENTRIES // max(1, n_columns)))
 
 
 def blocks_by_cost(cost: np.ndarray, budget: float) -> list[tuple[int, int]]:

@@ -1,19 +1,40 @@
 """Top-n selection shared by every recommender: from scores to ranked lists.
 
-A list ("Recommendations") is four aligned arrays (user_index, rank,
+A list (``Recommendations``) is four aligned arrays (user_index, rank,
 artist_index, score), one entry per recommendation, ordered by user then
 rank; rank 1 = highest score, ties broken by artist index (= MBID order),
 only positive scores, never an artist the user has listened to.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 
-Recommendations = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: Query users handled at once by the vectorised top-n selection of the
+#: models that rank one candidate list (popularity, random).
+QUERY_BLOCK_USERS = 8192
 
 
-def top_n_per_row(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, top_n: int) -> tuple:
+class Recommendations(NamedTuple):
+    """What ``recommend()`` returns: four aligned arrays, one entry per
+    recommendation, ordered by user then rank (a tuple, so ``user, rank,
+    artist, score = recs`` unpacks it)."""
+
+    user_index: np.ndarray  # int64
+    rank: np.ndarray  # int64, 1 = best
+    artist_index: np.ndarray  # int64
+    score: np.ndarray  # float (> 0)
+
+
+#: (row, rank, column, value) of a top-n selection over rows of a block,
+#: before the rows are mapped back to users.
+Ranked = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def top_n_per_row(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, top_n: int) -> Ranked:
     """Per row, the ``top_n`` entries by value descending, ties by column ascending.
 
     rows: sorted ascending. Returns (rows, rank (1-based), cols, vals), ordered
@@ -81,11 +102,18 @@ def row_thresholds(indptr: np.ndarray, vals: np.ndarray, count: int) -> np.ndarr
 
 
 def empty_recommendations() -> Recommendations:
-    return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    """No recommendations, with the usual dtypes."""
+    return Recommendations(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 
-def first_unseen(users: np.ndarray, candidates: np.ndarray, seen: sp.csr_matrix, top_n: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def max_seen(seen: sp.csr_matrix, users: np.ndarray) -> int:
+    """The most artists any of ``users`` has seen (stored entries of its row
+    of ``seen``): how far down a shared candidate list a user may look."""
+    counts = np.diff(seen.indptr)[users]
+    return int(counts.max()) if len(counts) else 0
+
+
+def first_unseen(users: np.ndarray, candidates: np.ndarray, seen: sp.csr_matrix, top_n: int) -> Ranked:
     """For each query user, the first ``top_n`` of its candidates it has not seen.
 
     users: (q,) user indices (rows of ``seen``).
@@ -107,11 +135,11 @@ def first_unseen(users: np.ndarray, candidates: np.ndarray, seen: sp.csr_matrix,
     return row, rank[row, column], column, candidates[row, column]
 
 
-def concat_recommendations(parts: list[Recommendations]) -> Recommendations:
+def concat_recommendations(parts: Sequence[Sequence[np.ndarray]]) -> Recommendations:
     """The parts one after the other (callers pass them in user order)."""
     if not parts:
         return empty_recommendations()
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))  # type: ignore[return-value]
+    return Recommendations(*(np.concatenate([p[i] for p in parts]) for i in range(4)))
 
 
 def is_member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -127,15 +155,17 @@ def _excluded_to_minus_inf(scores: sp.csr_matrix, exclude: sp.csr_matrix) -> np.
     """scores.data with -inf where ``exclude`` has an entry (both (b, c) CSR,
     canonical: sorted indices, no duplicates) and where the score is <= 0."""
     n_cols = scores.shape[1]
-    keys = np.repeat(np.arange(scores.shape[0], dtype=np.int64), np.diff(scores.indptr)) * n_cols + scores.indices
-    excluded = np.repeat(np.arange(exclude.shape[0], dtype=np.int64), np.diff(exclude.indptr)) * n_cols + exclude.indices
+    def keys_of(mat: sp.csr_matrix) -> np.ndarray:  # row * n_cols + column of every stored entry
+        return np.repeat(np.arange(mat.shape[0], dtype=np.int64), np.diff(mat.indptr)) * n_cols + mat.indices
+
+    keys, excluded = keys_of(scores), keys_of(exclude)
     vals = scores.data.astype(np.float64)
     vals[is_member(keys, excluded)] = -np.inf  # excluded is sorted: row-major CSR, sorted indices
     vals[~(vals > 0)] = -np.inf
     return vals
 
 
-def top_n_sparse(scores: sp.csr_matrix, exclude: sp.csr_matrix, top_n: int) -> Recommendations:
+def top_n_sparse(scores: sp.csr_matrix, exclude: sp.csr_matrix, top_n: int) -> Ranked:
     """Per row of ``scores`` (b, A) CSR, the ``top_n`` stored entries with a
     positive score whose column is not stored in ``exclude`` (b, A) (the
     listened artists), rank 1 = highest, ties by column ascending.
@@ -153,7 +183,7 @@ def top_n_sparse(scores: sp.csr_matrix, exclude: sp.csr_matrix, top_n: int) -> R
     return top_n_per_row(rows, scores.indices[keep].astype(np.int64), vals[keep], scores.shape[0], top_n)
 
 
-def top_n_dense(scores: np.ndarray, exclude: sp.csr_matrix, top_n: int) -> Recommendations:
+def top_n_dense(scores: np.ndarray, exclude: sp.csr_matrix, top_n: int) -> Ranked:
     """Per row of the dense ``scores`` (b, c), the ``top_n`` entries with a
     positive score whose column is not stored in ``exclude`` (b, c) CSR, rank
     1 = highest, ties by column ascending. ``scores`` is overwritten.

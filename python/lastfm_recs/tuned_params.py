@@ -35,7 +35,9 @@ def read_run(db: Path) -> dict:
         missing = {"eval_tuning", "eval_metrics", "int_users_featured", "int_play_rows_triaged"} - tables
         if missing:
             raise LookupError(f"{db} has no {', '.join(sorted(missing))}; run `make evaluate` first")
-        chosen = dict(con.sql("select model, any_value(params) from eval_tuning where is_chosen group by model").fetchall())
+        chosen = dict(
+            con.sql("select model, any_value(params) from eval_tuning where is_chosen group by model").fetchall()
+        )
         ndcg = con.sql(
             "select model, value, users from eval_metrics where metric = 'ndcg' and k = 10 order by value desc, model"
         ).fetchall()

@@ -7,6 +7,11 @@ of the parameters as written and of their values. Trials are numbered 1, 2,
 ... per model. Every trial fits its model on the tuning data and recommends
 to the validation users; the SQL models score them (eval_tuning) and pick
 each model's best trial.
+
+The tuning runs in two stages, one dbt Python model each, both
+``run_tuning_stage``: first every model that does not blend others, then
+those that do (the hybrid), with the parameters the first stage chose for
+their components.
 """
 from __future__ import annotations
 
@@ -18,8 +23,10 @@ import numpy as np
 import pyarrow as pa
 
 from lastfm_recs.blocks import Progress
-from lastfm_recs.recommenders import check_model_names, check_parameters, run_model
-from lastfm_recs.warehouse_io import ScoringInputs
+from lastfm_recs.dbt_config import Settings
+from lastfm_recs.inputs import ScoringInputs
+from lastfm_recs.recommenders import blends_others, check_model_names, check_parameters
+from lastfm_recs.runner import run_model
 
 Params = Mapping[str, Mapping[str, object]]
 
@@ -113,3 +120,25 @@ def run_trials(plan: Sequence[tuple[str, int, dict]], inputs: ScoringInputs, use
             "score": pa.array(score, pa.float64()),
         }, schema=TRIAL_SCHEMA))
     return pa.concat_tables(tables)
+
+
+def run_tuning_stage(settings: Settings, inputs: ScoringInputs, users: np.ndarray, *, blends: bool,
+                     chosen: Mapping[str, str], progress: Progress | None = None) -> pa.Table:
+    """One stage of the tuning (module docstring): every trial of
+    ``settings.tuning_grid`` for the models of ``settings.eval_models`` that
+    blend others (``blends``) or do not, fitted on ``inputs`` and scored for
+    ``users`` (run_trials). The other models take ``settings.model_params``,
+    or the parameters of ``chosen`` (model -> params JSON, the first stage's
+    choice). In the blends' stage each component is fitted once for all
+    the blends; in the first the fits are not kept (memory)."""
+    names = [name for name in settings.eval_models if blends_others(name) == blends]
+    return run_trials(
+        tuning_plan(settings.tuning_grid, names),
+        inputs,
+        users,
+        top_n=settings.require("eval_top_n"),
+        seed=settings.require("eval_seed"),
+        fixed=resolve_params(settings.model_params, chosen),
+        progress=progress,
+        cache={} if blends else None,
+    )

@@ -6,35 +6,19 @@ goes through here so that each Python model is a few lines.
 """
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
+from lastfm_recs.inputs import ScoringInputs
+from lastfm_recs.tuning import params_json
 
-@dataclass(frozen=True)
-class ScoringInputs:
-    """What every model scores from, indexed by user_index / artist_index.
-
-    plays_share: (n_users, n_artists) CSR, p(u, a); rows of cold users empty.
-    plays: (n_users, n_artists) CSR, the raw summed plays (same pattern).
-    cold_baseline: (n_artists,) share of all plays per artist (sums to 1).
-    age_scaled: (n_users,) scaled age in [0, 1].
-    country_index: (n_users,) index of the one-hot country, -1 for none.
-    age_band_index: (n_users,) code of the user's age band (int_users_featured.age_band,
-        'unknown' included), 0..n_bands - 1.
-    """
-
-    plays_share: sp.csr_matrix
-    plays: sp.csr_matrix
-    cold_baseline: np.ndarray
-    age_scaled: np.ndarray
-    country_index: np.ndarray
-    age_band_index: np.ndarray
+if TYPE_CHECKING:
+    from lastfm_recs.runner import Run
 
 
 def _fetch(relation, columns: str, order_by: str) -> pa.Table:
@@ -98,6 +82,28 @@ def recommendations_table(user_index, rank, artist_index, score) -> pa.Table:
     )
 
 
+def runs_table(runs: Mapping[str, Run], params: Mapping[str, Mapping[str, object]],
+               tuned: Mapping[str, str]) -> pa.Table:
+    """The lists of several models (name -> Run) as one Arrow table: the
+    columns of ``recommendations_table`` after ``model``, then each model's
+    params (JSON), params_source ('tuned' when in ``tuned``, else
+    'model_params'), fit_seconds and recommend_seconds."""
+    tables = []
+    for name, run in runs.items():
+        table = recommendations_table(*run.recommendations)
+        n = table.num_rows
+        table = table.add_column(0, "model", pa.array(np.full(n, name), pa.string()))
+        for column, value, kind in [
+            ("params", params_json(params.get(name, {})), pa.string()),
+            ("params_source", "tuned" if name in tuned else "model_params", pa.string()),
+            ("fit_seconds", run.fit_seconds, pa.float64()),
+            ("recommend_seconds", run.recommend_seconds, pa.float64()),
+        ]:
+            table = table.append_column(column, pa.array([value] * n, kind))
+        tables.append(table)
+    return pa.concat_tables(tables)
+
+
 def dbt_progress(model_name: str) -> Callable[[str], None]:
     """A progress callback that writes lines into the dbt log (and console)."""
     from dbt.adapters.events.logging import AdapterLogger
@@ -111,13 +117,13 @@ def dbt_progress(model_name: str) -> Callable[[str], None]:
     return report
 
 
-def configured_params(model_params_json: str, neighbors: int) -> dict[str, dict]:
-    """The models' parameters set in the project: var model_params (JSON:
-    model name -> parameters), with the SPEC's var ``neighbors`` as the
-    neighbour count of the seed's models (user_knn, user_knn_plays_only)."""
-    params = json.loads(model_params_json) if model_params_json else {}
-    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
-        raise ValueError(f"var model_params: expected model name -> parameters, found {model_params_json}")
-    for seed_model in ("user_knn", "user_knn_plays_only"):
-        params[seed_model] = {**params.get(seed_model, {}), "neighbors": int(neighbors)}
-    return params
+def evaluated_users(users_sampled) -> np.ndarray:
+    """The user_index of the rows of a sampled-users relation
+    (int_eval_users_sampled, int_eval_validation_users_sampled) with is_evaluated."""
+    return users_sampled.filter("is_evaluated").select("user_index").to_arrow_table()["user_index"].to_numpy()
+
+
+def chosen_params(chosen) -> dict[str, str]:
+    """model -> params (JSON) of a relation of chosen trials
+    (int_eval_tuning_chosen, int_eval_tuning_components_chosen)."""
+    return dict(chosen.select("model, params").fetchall())

@@ -7,11 +7,13 @@ previous serving file stays as it was. The work is in lastfm_recs.serving.
 """
 import pyarrow as pa
 
+from lastfm_recs.dbt_config import read_settings
 from lastfm_recs.serving import publish, resolve_serving_path
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    settings = read_settings(dbt.config.get("settings"))
     marts = {
         "recommendations": dbt.ref("recommendations"),
         "users": dbt.ref("users"),
@@ -23,7 +25,7 @@ def model(dbt, session):
     publication = publish(
         session,
         {name: relation.sql_query() for name, relation in marts.items()},
-        resolve_serving_path(dbt.config.get("serving_db"), session),
+        resolve_serving_path(settings.serving_db, session),
     )
     row = {
         "serving_path": str(publication.serving_path),

@@ -1,4 +1,4 @@
-"""lastfm_recs.knn against independent references.
+"""lastfm_recs.models.user_knn (the seed kNN) against independent references.
 
 * Neighbours: sklearn NearestNeighbors(algorithm="brute") on the explicitly
   built feature matrix [p | age | one-hot country] (cold rows = baseline).
@@ -12,9 +12,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 
-from lastfm_recs import knn
-from lastfm_recs.knn import exact_neighbors, neighbor_weights, recommend_user_knn, score_top_n
-
+from lastfm_recs.models.user_knn import distances, exact_neighbors, neighbor_weights, recommend_user_knn, score_top_n
 
 # --------------------------------------------------------------------------
 # Data and references
@@ -371,7 +369,9 @@ def test_all_users_identical_max_d_zero_weights_one():
     recs = recommend_user_knn(one, np.array([0.25, 0.25, 0.5]), np.zeros(3), np.zeros(3, dtype=np.int64), 2, 5)
     assert all(len(a) == 0 for a in recs)  # heard everything; weights were 1, no division by 0
     cold = sp.csr_matrix((3, 3))
-    users, ranks, artists, scores = recommend_user_knn(cold, np.array([0.25, 0.25, 0.5]), np.zeros(3), np.zeros(3, dtype=np.int64), 2, 2)
+    users, ranks, artists, scores = recommend_user_knn(
+        cold, np.array([0.25, 0.25, 0.5]), np.zeros(3), np.zeros(3, dtype=np.int64), 2, 2
+    )
     assert artists.tolist() == [2, 0, 2, 0, 2, 0]  # mean of the baseline with weight 1, ties by index
     np.testing.assert_allclose(scores, [0.5, 0.25] * 3)
 
@@ -397,10 +397,10 @@ def test_private_scipy_kernels_behave_as_assumed():
     a = sp.random(7, 9, density=0.3, format="csr", random_state=1)
     b = sp.random(9, 5, density=0.3, format="csr", random_state=2)
     b.indices = b.indices.astype(np.int32)
-    np.testing.assert_allclose(knn._spgemm(a, b).toarray(), (a @ b).toarray())
+    np.testing.assert_allclose(distances.spgemm(a, b).toarray(), (a @ b).toarray())
     dense = rng.random((7, 5))
     expected = dense + (a @ b).toarray()
-    knn._add_csr_into(sp.csr_matrix(a @ b), dense)  # adds, does not overwrite
+    distances.add_csr_into(sp.csr_matrix(a @ b), dense)  # adds, does not overwrite
     np.testing.assert_allclose(dense, expected)
 
 
@@ -423,10 +423,12 @@ def good_inputs():
         (lambda s, b, a, c: (s, b, a, c[:2]), ValueError, r"country_index: expected shape \(3,\)"),
         (lambda s, b, a, c: (s * np.nan, b, a, c), ValueError, "NaN or inf"),
         (lambda s, b, a, c: (sp.csr_matrix([[1.5, -0.5], [0, 0], [1, 0]]), b, a, c), ValueError, "no negative plays"),
-        (lambda s, b, a, c: (sp.csr_matrix([[0.5, 0.2], [0, 0], [1, 0]]), b, a, c), ValueError, r"rows \(sum\): 0 \(0.7"),
+        (lambda s, b, a, c: (sp.csr_matrix([[0.5, 0.2], [0, 0], [1, 0]]), b, a, c), ValueError,
+         r"rows \(sum\): 0 \(0.7"),
         (lambda s, b, a, c: (s, np.array([0.5, np.nan]), a, c), ValueError, "cold_baseline: expected finite"),
         (lambda s, b, a, c: (s, np.array([0.2, 0.2]), a, c), ValueError, "summing to 1"),
-        (lambda s, b, a, c: (s, b, np.array([0.0, 1.5, 0.2]), c), ValueError, r"in \[0, 1\], found at users \(value\): 1 \(1.5"),
+        (lambda s, b, a, c: (s, b, np.array([0.0, 1.5, 0.2]), c), ValueError,
+         r"in \[0, 1\], found at users \(value\): 1 \(1.5"),
         (lambda s, b, a, c: (s, b, np.array([0.0, np.nan, 0.2]), c), ValueError, "age_scaled: expected finite"),
         (lambda s, b, a, c: (s, b, a, np.array([0.0, 1.0, 2.0])), TypeError, "country_index: expected integers"),
         (lambda s, b, a, c: (s, b, a, np.array([0, -2, 1])), ValueError, "country_index: expected integers >= -1"),

@@ -1,7 +1,5 @@
-"""The profile prior and the hybrid that blends the other models with it.
-
-profile_popularity: what users of the same country and age band listen to,
-shrunk towards the country, then towards everyone (m = ``smoothing``)::
+"""profile_popularity: what users of the same country and age band listen
+to, shrunk towards the country, then towards everyone (m = ``smoothing``)::
 
     g(a)      = listeners(a) / warm users                       (everyone)
     c(a | C)  = (listeners in country C + m g(a)) / (warm users in C + m)
@@ -10,33 +8,21 @@ shrunk towards the country, then towards everyone (m = ``smoothing``)::
                 "country"; warm users = users with plays; with m = 0, a cell (or
                 country) without warm users takes its country's (everyone's) scores
 
-hybrid: a weighted late fusion of other models' lists::
-
-    L_m(u)    = the top ``candidates`` list of component m (a model name) for u
-    s(u, a)   = sum over components m of weights[m] * s_m(u, a) / max over L_m(u) of s_m
-                (0 where a is not in L_m(u))
-
-A cold user (no plays) gets the profile_popularity list instead, whatever the
-weights: the other models know nothing of them. The components are fitted
-with their own parameters by the ``fit_component`` callback the registry
-passes in; a component with weight 0 is not fitted.
+It serves cold users too (they have a profile), which makes it the hybrid's
+prior for them (lastfm_recs.models.hybrid).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from lastfm_recs.blocks import Progress, ProgressReporter, even_blocks
+from lastfm_recs.blocks import Progress
 from lastfm_recs.checks import check_count, check_number
-from lastfm_recs.ranking import Recommendations, concat_recommendations, empty_recommendations, first_unseen, top_n_sparse
-from lastfm_recs.warehouse_io import ScoringInputs
+from lastfm_recs.inputs import ScoringInputs
+from lastfm_recs.ranking import Recommendations, empty_recommendations, first_unseen
 from lastfm_recs.weighting import listeners
-
-#: Users blended at a time (each component's lists of a block are in memory).
-HYBRID_BLOCK_USERS = 65_536
 
 
 @dataclass(frozen=True)
@@ -99,7 +85,7 @@ class ProfilePopularity:
         if artists.shape[1] == 0:
             return empty_recommendations()
         row, rank, column, artist = first_unseen(users, artists[cell_row], self.seen, top_n)
-        return users[row], rank, artist, scores[cell_row[row], column]
+        return Recommendations(users[row], rank, artist, scores[cell_row[row], column])
 
 
 def fit_profile_popularity(inputs: ScoringInputs, rng: np.random.Generator, *, smoothing: float = 50.0,
@@ -136,82 +122,4 @@ def fit_profile_popularity(inputs: ScoringInputs, rng: np.random.Generator, *, s
         everyone=everyone,
         cell_most_played=cell_most_played,
         smoothing=smoothing,
-    )
-
-
-@dataclass(frozen=True)
-class Hybrid:
-    """Fitted hybrid: the fitted components with weight > 0 and the prior."""
-
-    components: Mapping[str, object]
-    weights: Mapping[str, float]
-    prior: ProfilePopularity
-    is_cold: np.ndarray
-    seen: sp.csr_matrix
-    candidates: int
-    progress: Progress | None = None
-
-    def _blend(self, users: np.ndarray, top_n: int) -> Recommendations:
-        rows, artists, values = [], [], []
-        for name, model in self.components.items():
-            user, _, artist, score = model.recommend(users, self.candidates)
-            if len(user) == 0:
-                continue
-            row = np.searchsorted(users, user)
-            top = np.zeros(len(users))
-            np.maximum.at(top, row, score)
-            rows.append(row)
-            artists.append(artist)
-            values.append(self.weights[name] * score / top[row])
-        if not rows:
-            return empty_recommendations()
-        blended = sp.csr_matrix(
-            (np.concatenate(values), (np.concatenate(rows), np.concatenate(artists))),
-            shape=(len(users), self.seen.shape[1]),
-        )  # duplicates (an artist in several lists) are summed
-        row, rank, artist, score = top_n_sparse(blended, self.seen[users], top_n)
-        return users[row], rank, artist, score
-
-    def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
-        top_n = check_count("top_n", top_n, 1)
-        users = np.unique(np.asarray(users, dtype=np.int64))
-        cold = self.is_cold[users]
-        report = ProgressReporter(self.progress, "hybrid: blending", len(users))
-        parts = []
-        warm = users[~cold]
-        for start, end in even_blocks(len(warm), HYBRID_BLOCK_USERS):
-            parts.append(self._blend(warm[start:end], top_n))
-            report.update(end, end / max(len(users), 1))
-        parts.append(self.prior.recommend(users[cold], top_n))
-        report.finish()
-        user, rank, artist, score = concat_recommendations(parts)
-        order = np.lexsort((rank, user))
-        return user[order], rank[order], artist[order], score[order]
-
-
-def fit_hybrid(inputs: ScoringInputs, rng: np.random.Generator, *, weights: Mapping[str, float],
-               candidates: int = 100, fit_component: Callable[[str], object],
-               progress: Progress | None = None) -> Hybrid:
-    """hybrid (module docstring). ``weights``: component model name -> weight
-    >= 0 (not "hybrid"); ``fit_component(name)`` returns the fitted model of
-    that name (the registry's, with that model's parameters). ``rng`` is not
-    used (each component draws from its own)."""
-    candidates = check_count("candidates", candidates, 1)
-    if not isinstance(weights, Mapping) or not weights:
-        raise ValueError(f"weights: expected a mapping of model name -> weight, found {weights!r}")
-    if "hybrid" in weights:
-        raise ValueError("weights: a hybrid cannot blend itself")
-    weights = {str(name): check_number(f"weights[{name}]", w, 0.0) for name, w in weights.items()}
-    if not any(weights.values()):
-        raise ValueError(f"weights: expected at least one weight > 0, found {weights}")
-    components = {name: fit_component(name) for name, w in weights.items() if w > 0}
-    prior = components.get("profile_popularity") or fit_component("profile_popularity")
-    return Hybrid(
-        components=components,
-        weights=weights,
-        prior=prior,  # type: ignore[arg-type]
-        is_cold=np.diff(inputs.plays.indptr) == 0,
-        seen=inputs.plays,
-        candidates=candidates,
-        progress=progress,
     )

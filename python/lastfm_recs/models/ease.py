@@ -1,23 +1,8 @@
-"""Latent-factor and linear item models: implicit-feedback ALS and EASE.
-
-als (Hu, Koren & Volinsky 2008, through the ``implicit`` library)::
-
-    c(u, a)   = 1 + alpha * w(u, a) / (mean of w over the played pairs) where
-                u played a, else 1 (w: the weighted plays, rescaled to mean 1
-                so that alpha means the same for every weighting)
-    X, Y      = argmin sum over all (u, a) of c(u, a) (p(u, a) - x_u . y_a)^2
-                + regularization (||X||^2 + ||Y||^2),  p = [plays > 0],
-                ``factors`` columns, ``iterations`` alternating sweeps (users
-                given items, then items given users) from factors drawn
-                uniform in [0, 0.01) with a seed from ``rng``; implicit's
-                conjugate-gradient solver (3 steps a sweep, warm-started), or
-                exact solves with use_cg=False
-    s(u, a)   = x_u . y_a
-
-ease (Steck 2019, "Embarrassingly shallow autoencoders") on the ``artists``
-most listened artists H (ties by index), with the user's profile as extra
-input columns (side information in closed form, Jeunen, Van Balen & Goethals
-2020)::
+"""ease: EASE (Steck 2019, "Embarrassingly shallow autoencoders") on the
+``artists`` most listened artists H (ties by index), with the user's profile
+as extra input columns (side information in closed form, Jeunen, Van Balen &
+Goethals 2020). A linear item-item model with a closed form, not a
+factorisation::
 
     z(u)      = [w_H(u, .), country_weight * onehot(country(u)),
                  age_band_weight * onehot(age band(u))]
@@ -28,18 +13,17 @@ input columns (side information in closed form, Jeunen, Van Balen & Goethals
     B(i, j)   = -P(i, j) / P(j, j) for i != j, B(j, j) = 0
     s(u, a)   = (z(u) B)(a) for a in H
 
-    The profile columns let B learn what each country and age band listens
-    to beside the plays (a cold user with a country gets EASE scores from it);
-    with both weights 0 this is plain EASE. Then the fallback for the rest:
-    when fewer than top_n artists of H score > 0 for a user (a cold user
-    without a profile column, or one who played little in H), the list is
-    filled with the most listened unplayed artists outside it, with scores
-    below the user's last EASE score (score = that score * listeners(a) /
-    (2 * listeners of the first filler)), or listeners(a) / n_users when the
-    user has no EASE score at all.
+The profile columns let B learn what each country and age band listens to
+beside the plays (a cold user with a country gets EASE scores from it); with
+both weights 0 this is plain EASE. Then the fallback for the rest: when
+fewer than top_n artists of H score > 0 for a user (a cold user without a
+profile column, or one who played little in H), the list is filled with the
+most listened unplayed artists outside it, with scores below the user's last
+EASE score (score = that score * listeners(a) / (2 * listeners of the first
+filler)), or listeners(a) / n_users when the user has no EASE score at all.
 
-Both recommend the ``top_n`` unplayed artists with s > 0, ties by artist
-index. Scores are float32 (the factor and weight matrices are).
+Recommends the ``top_n`` unplayed artists with s > 0, ties by artist index.
+EASE scores are float32 (the weight matrix is).
 """
 from __future__ import annotations
 
@@ -49,10 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
-from lastfm_recs.blocks import Progress, ProgressReporter, default_threads, even_blocks, map_blocks
+from lastfm_recs.blocks import Progress, default_threads, dense_blocks, even_blocks, map_blocks
 from lastfm_recs.checks import check_choice, check_count, check_number
+from lastfm_recs.inputs import ScoringInputs
 from lastfm_recs.ranking import (
     Recommendations,
     concat_recommendations,
@@ -60,76 +44,7 @@ from lastfm_recs.ranking import (
     first_unseen,
     top_n_dense,
 )
-from lastfm_recs.warehouse_io import ScoringInputs
 from lastfm_recs.weighting import WEIGHTINGS, listeners, weight_plays
-
-#: Score entries (users x artists) per block of the dense score matrix.
-DENSE_BLOCK_ENTRIES = 8_000_000
-
-
-def _dense_blocks(n_users: int, n_columns: int) -> list[tuple[int, int]]:
-    return even_blocks(n_users, max(1, DENSE_BLOCK_ENTRIES // max(1, n_columns)))
-
-
-@dataclass(frozen=True)
-class FactorModel:
-    """Fitted als: ``user_factors`` (n_users, f), ``item_factors`` (A, f)."""
-
-    user_factors: np.ndarray
-    item_factors: np.ndarray
-    seen: sp.csr_matrix
-    progress: Progress | None = None
-
-    def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
-        top_n = check_count("top_n", top_n, 1)
-        users = np.asarray(users, dtype=np.int64)
-        item_t = np.ascontiguousarray(self.item_factors.T)
-
-        def work(start: int, end: int) -> Recommendations:
-            block = users[start:end]
-            row, rank, artist, score = top_n_dense(self.user_factors[block] @ item_t, self.seen[block], top_n)
-            return block[row], rank, artist, score
-
-        blocks = _dense_blocks(len(users), self.item_factors.shape[0])
-        return concat_recommendations(map_blocks(work, blocks, label="als: scoring", progress=self.progress))
-
-
-def fit_als(inputs: ScoringInputs, rng: np.random.Generator, *, factors: int = 64, regularization: float = 0.01,
-            alpha: float = 1.0, iterations: int = 15, weighting: str = "binary", use_cg: bool = True,
-            progress: Progress | None = None) -> FactorModel:
-    """als (module docstring), fitted with implicit on every core."""
-    from implicit.cpu.als import AlternatingLeastSquares  # imported here: only this model needs it
-
-    factors = check_count("factors", factors, 1)
-    iterations = check_count("iterations", iterations, 1)
-    regularization = check_number("regularization", regularization, 0.0)
-    alpha = check_number("alpha", alpha, 0.0)
-    check_choice("weighting", weighting, WEIGHTINGS)
-    confidence = weight_plays(inputs.plays, weighting)
-    if confidence.nnz:
-        confidence.data = 1.0 + alpha * confidence.data / confidence.data.mean()
-    report = ProgressReporter(progress, "als: fitting", iterations, unit="iterations")
-    # implicit runs its own threads and wants BLAS single-threaded (it checks when constructed)
-    with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=regularization,
-            alpha=1.0,  # c is passed whole: implicit multiplies by its alpha only when it is not 1
-            iterations=iterations,
-            use_cg=bool(use_cg),
-            calculate_training_loss=False,
-            random_state=int(rng.integers(2**31 - 1)),
-        )
-        model.fit(confidence.astype(np.float32), show_progress=False,
-                  callback=lambda iteration, *_: report.update(iteration + 1, (iteration + 1) / iterations))
-    report.finish()
-    return FactorModel(
-        user_factors=np.asarray(model.user_factors),
-        item_factors=np.asarray(model.item_factors),
-        seen=inputs.plays,
-        progress=progress,
-    )
-
 
 #: Columns of B per contiguous chunk: w_H(u, .) B then reads cache-sized
 #: rows (measured at full size: 2.8x faster than one 5,000-column product).
@@ -166,12 +81,12 @@ class Ease:
         return out
 
     def _head_lists(self, users: np.ndarray, top_n: int) -> Recommendations:
-        def work(start: int, end: int) -> Recommendations:
+        def work(start: int, end: int) -> tuple[np.ndarray, ...]:
             block = users[start:end]
             row, rank, column, score = top_n_dense(self.scores(block), self.weighted_head[block], top_n)
             return block[row], rank, self.head[column], score
 
-        blocks = _dense_blocks(len(users), len(self.head))
+        blocks = dense_blocks(len(users), len(self.head))
         return concat_recommendations(map_blocks(work, blocks, label="ease: scoring", progress=self.progress))
 
     def _fallback(self, users: np.ndarray, lists: Recommendations, top_n: int) -> Recommendations:
@@ -210,7 +125,7 @@ class Ease:
         # two runs sorted by (row, rank), the fillers after the lists: a stable
         # sort by row merges them in linear time
         order = np.argsort(all_rows, kind="stable")
-        return (
+        return Recommendations(
             users[all_rows[order]],
             all_rank[order],
             np.concatenate([artist, fill_artist])[order],

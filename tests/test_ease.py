@@ -1,12 +1,11 @@
-"""lastfm_recs.factorization: EASE against the formula with numpy.linalg.inv
-and a loop; ALS against a plain numpy implementation of the same sweeps."""
+"""lastfm_recs.models.ease against the formula with numpy.linalg.inv and a loop."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from lastfm_recs import factorization
+from lastfm_recs.models import ease
 from lastfm_recs.weighting import weight_plays
 from model_inputs import as_lists, assert_same_lists, inputs_from, naive_lists, random_plays
 
@@ -18,9 +17,9 @@ def test_ease_weights_are_the_closed_form():
     p = np.linalg.inv(gram + 7.0 * np.eye(12))
     expected = np.array([[0.0 if i == j else -p[i, j] / p[j, j] for j in range(12)] for i in range(12)])
     kept = gram.copy()
-    np.testing.assert_allclose(factorization.ease_weights(gram, 7.0), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ease.ease_weights(gram, 7.0), expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(gram, kept)  # the input is left alone unless overwrite_gram
-    np.testing.assert_allclose(factorization.ease_weights(gram, 7.0, overwrite_gram=True), expected,
+    np.testing.assert_allclose(ease.ease_weights(gram, 7.0, overwrite_gram=True), expected,
                                rtol=1e-10, atol=1e-12)
 
 
@@ -69,7 +68,7 @@ def test_ease_matches_the_formula_and_falls_back_to_popularity(artists, l2, weig
     plays = random_plays(1, 40, 20, density=0.2, cold=[3])
     plays[5] = 0
     plays[5, 19] = 4  # a user who only played an artist outside a small head
-    model = factorization.fit_ease(inputs_from(plays), np.random.default_rng(0), artists=artists, l2=l2,
+    model = ease.fit_ease(inputs_from(plays), np.random.default_rng(0), artists=artists, l2=l2,
                                    weighting=weighting)
     got = as_lists(model.recommend(np.arange(40), 6))
     assert_same_lists(got, reference_ease(plays, artists, l2, weighting, 6), rel=1e-4)  # float32 weights
@@ -86,81 +85,28 @@ def test_ease_learns_from_the_profile_columns():
     band = np.random.default_rng(10).integers(0, 3, 50)
     inputs = inputs_from(plays, country=country, age_band=band)
     for country_weight, band_weight in [(3.0, 0.0), (0.0, 1.5), (2.0, 0.5)]:
-        model = factorization.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0,
+        model = ease.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0,
                                        country_weight=country_weight, age_band_weight=band_weight)
         got = as_lists(model.recommend(np.arange(50), 5))
         expected = reference_ease(plays, 10, 4.0, "binary", 5, country, band, country_weight, band_weight)
         assert_same_lists(got, expected, rel=1e-4)
-    plain = as_lists(factorization.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0)
+    plain = as_lists(ease.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0)
                      .recommend(np.arange(50), 5))
-    with_country = as_lists(factorization.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0,
+    with_country = as_lists(ease.fit_ease(inputs, np.random.default_rng(0), artists=10, l2=4.0,
                                                    country_weight=3.0).recommend(np.arange(50), 5))
     assert plain[2] != with_country[2]  # the cold user with a country: no longer popularity alone
     assert plain[11] == with_country[11] == reference_ease(plays, 10, 4.0, "binary", 5)[11]
 
 
-def numpy_als(confidence: np.ndarray, factors: int, regularization: float, iterations: int, seed: int):
-    """Hu et al.'s ALS with exact solves, in implicit's order and initialisation."""
-    n_users, n_items = confidence.shape
-    preference = (confidence > 0).astype(float)
-    c = np.where(confidence > 0, confidence, 1.0)
-    rng = np.random.default_rng(seed)
-    x = rng.random((n_users, factors), dtype=np.float32).astype(float) * 0.01
-    y = rng.random((n_items, factors), dtype=np.float32).astype(float) * 0.01
-    for _ in range(iterations):
-        for u in range(n_users):
-            a = (y.T * c[u]) @ y + regularization * np.eye(factors)
-            x[u] = np.linalg.solve(a, (y.T * c[u]) @ preference[u])
-        for i in range(n_items):
-            a = (x.T * c[:, i]) @ x + regularization * np.eye(factors)
-            y[i] = np.linalg.solve(a, (x.T * c[:, i]) @ preference[:, i])
-    return x, y
-
-
-@pytest.mark.parametrize("weighting,alpha", [("binary", 1.0), ("log", 10.0), ("bm25", 3.0)])
-def test_als_exact_solver_matches_numpy(weighting, alpha):
-    plays = random_plays(2, 25, 14, density=0.3, cold=[7])
-    inputs = inputs_from(plays)
-    model = factorization.fit_als(inputs, np.random.default_rng(5), factors=4, regularization=0.1, alpha=alpha,
-                                  iterations=6, weighting=weighting, use_cg=False)
-    w = weight_plays(inputs.plays, weighting).toarray()
-    confidence = np.where(plays > 0, 1 + alpha * w / w[plays > 0].mean(), 0.0)
-    seed = int(np.random.default_rng(5).integers(2**31 - 1))
-    x, y = numpy_als(confidence, 4, 0.1, 6, seed)
-    np.testing.assert_allclose(model.user_factors @ model.item_factors.T, x @ y.T, rtol=2e-3, atol=2e-4)
-    expected = naive_lists(model.user_factors.astype(float) @ model.item_factors.T.astype(float),
-                           plays > 0, range(25), 5)
-    assert_same_lists(as_lists(model.recommend(np.arange(25), 5)), expected, rel=1e-5)
-    assert 7 not in as_lists(model.recommend(np.arange(25), 5))  # a cold user: all scores 0
-
-
-def test_als_conjugate_gradient_lands_near_the_exact_solution():
-    """The default solver (3 CG steps a sweep) is an approximation: after 40
-    sweeps its scores are within 0.05 of the exact solver's (scores ~ 0..1)
-    and the top-5 lists share at least 90% of their artists."""
-    plays = random_plays(3, 60, 30, density=0.2)
-    inputs = inputs_from(plays)
-    kwargs = dict(factors=6, regularization=0.5, alpha=2.0, iterations=40, weighting="log")
-    cg = factorization.fit_als(inputs, np.random.default_rng(1), use_cg=True, **kwargs)
-    exact = factorization.fit_als(inputs, np.random.default_rng(1), use_cg=False, **kwargs)
-    np.testing.assert_allclose(cg.user_factors @ cg.item_factors.T, exact.user_factors @ exact.item_factors.T,
-                               atol=0.05)
-    a, b = as_lists(cg.recommend(np.arange(60), 5)), as_lists(exact.recommend(np.arange(60), 5))
-    shared = sum(len({x for x, _ in a[u]} & {x for x, _ in b[u]}) for u in b)
-    assert shared >= 0.9 * sum(len(b[u]) for u in b)
-
-
 def test_parameters_are_checked():
     inputs = inputs_from(random_plays(4, 6, 5))
-    with pytest.raises(ValueError, match="factors: expected an integer >= 1, found 0"):
-        factorization.fit_als(inputs, np.random.default_rng(0), factors=0)
     with pytest.raises(ValueError, match="l2: expected a number"):
-        factorization.fit_ease(inputs, np.random.default_rng(0), l2=0.0)
+        ease.fit_ease(inputs, np.random.default_rng(0), l2=0.0)
     with pytest.raises(TypeError, match="artists: expected an integer"):
-        factorization.fit_ease(inputs, np.random.default_rng(0), artists=2.5)
+        ease.fit_ease(inputs, np.random.default_rng(0), artists=2.5)
 
 
 def test_ease_with_an_empty_catalogue_recommends_nothing():
-    model = factorization.fit_ease(inputs_from(np.zeros((3, 4))), np.random.default_rng(0))
+    model = ease.fit_ease(inputs_from(np.zeros((3, 4))), np.random.default_rng(0))
     assert all(len(a) == 0 for a in model.recommend(np.arange(3), 5))
     assert isinstance(model.weighted_head, sp.csr_matrix)
