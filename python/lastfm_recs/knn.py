@@ -1,4 +1,4 @@
-"""User-user k-nearest-neighbour recommender (SPEC section 2), exact and fast.
+"""User-user k-nearest-neighbour recommender (docs/spec.md section 2), exact and fast.
 
 Arrays in, arrays out: no I/O, no globals; the dbt Python model loads the data
 and writes the table.
@@ -1092,7 +1092,7 @@ def recommend_user_knn(
     top_n: int = 20,
     progress: Progress | None = None,
 ) -> Recommendations:
-    """The seed's user-user kNN recommender with SPEC section 2's semantics.
+    """The seed's user-user kNN recommender with docs/spec.md section 2's semantics.
 
     plays_share: (n_users, n_artists) CSR float64, p(u, a) = L1-normalised
         plays; the rows of cold users are empty.

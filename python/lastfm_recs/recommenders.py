@@ -17,7 +17,7 @@ defaults, are what the tuning searches and what ``model_params`` sets.
 | --- | --- |
 | popularity | most listeners first |
 | random | uniformly random artists with a listener (seeded) |
-| user_knn | the seed's user-user kNN, SPEC 2 (lastfm_recs.knn) |
+| user_knn | the seed's user-user kNN, docs/spec.md section 2 (lastfm_recs.knn) |
 | user_knn_plays_only | user_knn without age and country |
 | profile_popularity | popular in the user's country and age band (lastfm_recs.hybrid) |
 | item_knn | item-item cosine kNN on weighted plays (lastfm_recs.cosine_knn) |
@@ -123,7 +123,7 @@ def fit_random(inputs: ScoringInputs, rng: np.random.Generator, *, progress: Pro
 
 @dataclass(frozen=True)
 class UserKnn:
-    """The seed's user-user kNN as SPEC 2 specifies it (lastfm_recs.knn), on
+    """The seed's user-user kNN as docs/spec.md section 2 specifies it (lastfm_recs.knn), on
     [normalised plays, scaled age, country one-hot]. It scores every user in
     one pass (the weights need the global max_d) and keeps the users asked."""
 
@@ -149,7 +149,7 @@ class UserKnn:
 
 def fit_user_knn(inputs: ScoringInputs, rng: np.random.Generator, *, neighbors: int = 99,
                  progress: Progress | None = None) -> UserKnn:
-    """The seed's model (UserKnn); ``neighbors`` is the SPEC's var. ``rng`` is not used."""
+    """The seed's model (UserKnn); ``neighbors`` is the var of docs/spec.md. ``rng`` is not used."""
     return UserKnn(inputs, inputs.age_scaled, inputs.country_index, neighbors, progress)
 
 

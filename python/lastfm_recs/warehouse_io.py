@@ -113,7 +113,7 @@ def dbt_progress(model_name: str) -> Callable[[str], None]:
 
 def configured_params(model_params_json: str, neighbors: int) -> dict[str, dict]:
     """The models' parameters set in the project: var model_params (JSON:
-    model name -> parameters), with the SPEC's var ``neighbors`` as the
+    model name -> parameters), with the var of docs/spec.md ``neighbors`` as the
     neighbour count of the seed's models (user_knn, user_knn_plays_only)."""
     params = json.loads(model_params_json) if model_params_json else {}
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
