@@ -52,9 +52,9 @@ build: $(STAMP)
 	$(BIN)/dbt build $(DBT_ARGS)
 
 # -v: one line per test as it finishes, with the share done; the slowest
-# tests and the total time at the end (README: about 12 minutes on 2 cores).
+# tests and the total time at the end (README: 16 minutes on 2 busy cores).
 test: $(STAMP)
-	@echo "make test: about 12 minutes on 2 idle cores (the end-to-end and serving tests build the sample several times)"
+	@echo "make test: up to 16 minutes on 2 busy cores (the end-to-end and serving tests build the sample several times)"
 	$(BIN)/python -m pytest -v
 
 # Python (ruff, configured in pyproject.toml) and SQL (sqlfluff, .sqlfluff).
