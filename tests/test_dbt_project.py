@@ -87,7 +87,7 @@ def test_published_marts_are_public_with_contracts(manifest):
 def test_no_intermediate_model_reads_a_mart(manifest):
     nodes = models(manifest)
     readers = []
-    for uid, node in nodes.items():
+    for node in nodes.values():
         if "/intermediate/" not in "/" + node["original_file_path"]:
             continue
         for parent in node["depends_on"]["nodes"]:

@@ -138,7 +138,7 @@ def figure_metrics_by_model(metrics: pd.DataFrame) -> plt.Figure:
             ax.bar(xs, values, width=width * 0.95, color=[colour[m] for m in models],
                    alpha=1.0 if j == 0 else 0.55, label=f"K = {k}")
         ax.set_title(METRIC_LABELS[metric].replace("@K", ""))
-        ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
+        ax.set_xticks(range(len(models)), models, rotation=50, ha="right", rotation_mode="anchor", fontsize=7)
     legend_ax = axes.flat[-1]
     legend_ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color="#555555", alpha=1.0 if j == 0 else 0.55) for j in range(len(ks))]
@@ -311,7 +311,7 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bot
 .table { max-width: 100%; overflow-x: auto; margin: 0.8rem 0; }
 table { border-collapse: collapse; font-size: 0.8rem; }
 th, td { border: 1px solid #ddd; padding: 0.2rem 0.4rem; text-align: right; }
-th { vertical-align: bottom; max-width: 7rem; } td { white-space: nowrap; }
+th { vertical-align: bottom; max-width: 7rem; } td { max-width: 28rem; }
 th { background: #f4f4f4; } td:first-child, td:nth-child(2) { text-align: left; }
 .note { color: #555; font-size: 0.88rem; max-width: 60rem; }
 figure { margin: 1rem 0; } svg { max-width: 100%; height: auto; }
