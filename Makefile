@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export LASTFM_DATA_DIR ?= $(CURDIR)/data/sample
 export LASTFM_DB ?= $(CURDIR)/warehouse/lastfm.duckdb
 # The file BI tools open; a successful build publishes the marts to it
-# (README "BI tools"). Default: beside LASTFM_DB, <name>_serving.duckdb.
+# (docs/bi-tools.md). Default: beside LASTFM_DB, <name>_serving.duckdb.
 export LASTFM_SERVING_DB ?= $(dir $(LASTFM_DB))$(basename $(notdir $(LASTFM_DB)))_serving.duckdb
 
 # Extra dbt arguments, e.g. make build DBT_ARGS="--vars '{gender: f}'"
@@ -23,12 +23,14 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params
+.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
 	@echo "            and publish the serving file for BI tools (LASTFM_SERVING_DB)"
-	@echo "make test    run every test (pytest: package, dbt unit/data tests, end to end)"
+	@echo "make test    run every test (pytest: package, dbt unit/data tests, end to end), with progress and durations"
+	@echo "make lint    ruff (Python) and sqlfluff (SQL of models/, macros/, tests/)"
+	@echo "make docs    generate the dbt docs (evaluation models included) and serve them on DOCS_HOST:DOCS_PORT"
 	@echo "make evaluate  holdout evaluation of the models into LASTFM_DB (eval_* tables), then make report"
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
 	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
@@ -52,8 +54,31 @@ build: $(STAMP)
 	mkdir -p "$(dir $(LASTFM_DB))"
 	$(BIN)/dbt build $(DBT_ARGS)
 
+# -v: one line per test as it finishes, with the share done; the slowest
+# tests and the total time at the end (README: 16 minutes on 2 busy cores).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@echo "make test: up to 16 minutes on 2 busy cores (the end-to-end and serving tests build the sample several times)"
+	$(BIN)/python -m pytest -v
+
+# Python (ruff, configured in pyproject.toml) and SQL (sqlfluff, .sqlfluff).
+lint: $(STAMP)
+	$(BIN)/ruff check python tests benchmarks
+	$(BIN)/sqlfluff lint models macros tests --processes 2
+
+# The dbt docs site: generated with the evaluation models enabled (they are
+# disabled in a plain build) into target/docs, then served on loopback.
+# The catalog (column types) covers what LASTFM_DB holds; without a build the
+# pages still show every model, its docs and the lineage.
+DOCS_HOST ?= 127.0.0.1
+DOCS_PORT ?= 8080
+DOCS_TARGET := $(CURDIR)/target/docs
+docs-generate: $(STAMP)
+	mkdir -p "$(dir $(LASTFM_DB))"
+	$(BIN)/dbt docs generate --vars '{evaluate: true}' --target-path "$(DOCS_TARGET)" $(DBT_ARGS)
+
+docs: docs-generate
+	@echo "dbt docs: http://$(DOCS_HOST):$(DOCS_PORT) (Ctrl-C stops the server)"
+	$(BIN)/dbt docs serve --host $(DOCS_HOST) --port $(DOCS_PORT) --no-browser --target-path "$(DOCS_TARGET)"
 
 # The evaluation models and what they need, without the full recommendations;
 # tests of models outside that selection are left out (cautious).
@@ -70,7 +95,7 @@ report: $(STAMP)
 tuned-params: $(STAMP)
 	$(BIN)/python -m lastfm_recs.tuned_params --db "$(LASTFM_DB)" --data-dir "$(LASTFM_DATA_DIR)"
 
-# Benchmarks (README "Performance"): synthetic data in data/bench/ (git-ignored,
+# Benchmarks (docs/performance.md): synthetic data in data/bench/ (git-ignored,
 # generated once), the full dbt build at BENCH_USERS users, then the seed's
 # method against ours on the warehouse arrays of a 50,000-user build.
 # BENCH_BASELINE: dbt vars of a baseline build run beside each build, for

@@ -23,7 +23,7 @@ in random order (MBID order has nothing to do with popularity).
 Prints wall time per phase (median over --repeats), peak RSS sampled during
 the run, and with --compare-seed the seed's method on the same data
 (sklearn NearestNeighbors(algorithm="brute", n_jobs=-1) on the stacked
-[p | age | one-hot] matrix + the notebook's per-user Python loop with SPEC 2's
+[p | age | one-hot] matrix + the notebook's per-user Python loop with docs/spec.md section 2's
 fixed semantics), the speed ratio and whether the recommendation lists match
 (up to ties).
 """
@@ -190,7 +190,7 @@ def run_ours(data, neighbors: int, top_n: int, threads: int | None, verbose: boo
 
 
 def seed_method(data, neighbors: int, top_n: int):
-    """The notebook's method with SPEC 2's semantics: brute-force sklearn kNN on the
+    """The notebook's method with docs/spec.md section 2's semantics: brute-force sklearn kNN on the
     stacked matrix, then one Python iteration per user."""
     from sklearn.neighbors import NearestNeighbors
 

@@ -1,7 +1,8 @@
 {#
   The evaluation's metrics from per-user figures, in one place for
   eval_metrics and eval_metrics_by_segment (definitions in
-  models/marts/evaluation/_evaluation__models.yml and the README).
+  the docs block eval_metric_definitions,
+  models/marts/evaluation/_evaluation__docs.md).
 
   user_metrics: CTE with model, k, the group columns and, per evaluated
     user, precision, recall, ndcg, average_precision, is_hit, recommended
@@ -87,8 +88,8 @@ order by {{ groups }}model, k, metric
   artists, one row per list, K (var eval_k) and evaluated user; a user
   without recommendations in a list counts with zero hits. In one place for
   the test evaluation (int_eval_user_metrics) and the tuning's trials
-  (int_eval_tuning_metrics). Definitions in
-  models/marts/evaluation/_evaluation__models.yml.
+  (int_eval_tuning_metrics). Definitions in the docs block
+  eval_metric_definitions (models/marts/evaluation/_evaluation__docs.md).
 
   recommendations: relation with the list_columns, user_index, rank, artist_index.
   held_out: relation with user_index, artist_index (the held-out pairs).

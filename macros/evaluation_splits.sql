@@ -95,7 +95,7 @@ where draw_order <= holdout_artists
 {% endmacro %}
 
 {#- `plays` without the `held_out` pairs, p(u, a) recomputed over each
-    user's remaining plays with the SPEC's rule (plays_share). -#}
+    user's remaining plays with the rule of docs/spec.md (plays_share). -#}
 {% macro plays_without(plays, held_out) %}
 with kept as (
     select

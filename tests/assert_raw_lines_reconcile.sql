@@ -2,29 +2,41 @@
 -- raw file = rows used + rows in rejects + valid rows out of scope. Each count
 -- comes from the model that holds those rows, not from load_summary.
 with lines_read as (
-    select 'usersha1-artmbid-artname-plays.tsv' as source_file, count(*) as lines
+    select
+        'usersha1-artmbid-artname-plays.tsv' as source_file,
+        count(*) as lines
     from {{ source('lastfm', 'plays') }}
     union all
-    select 'usersha1-profile.tsv', count(*)
+    select
+        'usersha1-profile.tsv' as source_file,
+        count(*) as lines
     from {{ source('lastfm', 'profiles') }}
 ),
 
 accepted as (
-    select 'usersha1-artmbid-artname-plays.tsv' as source_file, sum(source_rows) as lines
+    select
+        'usersha1-artmbid-artname-plays.tsv' as source_file,
+        sum(source_rows) as lines
     from {{ ref('int_plays_summed_by_artist') }}
     union all
-    select 'usersha1-profile.tsv', count(*)
+    select
+        'usersha1-profile.tsv' as source_file,
+        count(*) as lines
     from {{ ref('users') }}
 ),
 
 rejected as (
-    select source_file, count(*) as lines
+    select
+        source_file,
+        count(*) as lines
     from {{ ref('rejects') }}
     group by source_file
 ),
 
 out_of_scope as (
-    select source_file, lines_out_of_scope as lines
+    select
+        source_file,
+        lines_out_of_scope as lines
     from {{ ref('load_summary') }}
 )
 

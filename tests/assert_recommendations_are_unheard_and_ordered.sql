@@ -28,4 +28,5 @@ ordered as (
 
 select * from heard
 union all
-select * from ordered where problem is not null
+select * from ordered
+where problem is not null

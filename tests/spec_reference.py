@@ -1,9 +1,9 @@
-"""A straightforward implementation of SPEC section 2, straight from the raw
+"""A straightforward implementation of docs/spec.md section 2, straight from the raw
 files, used as the independent reference in the end-to-end tests.
 
 It shares no code with the warehouse: plain Python parsing, dense numpy
 matrices, sklearn brute-force neighbours and a per-user loop, exactly as the
-SPEC reads. Only for small data.
+docs/spec.md reads. Only for small data.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def raw_lines(path: Path) -> list[str]:
 
 
 def in_sample(user_id: str, fraction: float, seed: int) -> bool:
-    """SPEC sampling: md5 of 'seed:user_id' read as a little-endian integer."""
+    """Sampling as in docs/spec.md: md5 of 'seed:user_id' read as a little-endian integer."""
     if fraction >= 1:
         return True
     digest = hashlib.md5(f"{seed}:{user_id}".encode()).digest()

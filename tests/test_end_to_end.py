@@ -1,6 +1,6 @@
 """End to end: `dbt build` on raw files into a temporary DuckDB file, then the
 marts checked through a fresh read-only connection against the independent
-SPEC reference (tests/spec_reference.py)."""
+reference implementation of docs/spec.md (tests/spec_reference.py)."""
 from __future__ import annotations
 
 import json
@@ -80,7 +80,7 @@ def assert_same_recommendations(actual, expected, tied_users) -> None:
 
 @pytest.fixture(scope="module")
 def sample_warehouse(tmp_path_factory):
-    """The sample built with the SPEC's seed model (var model: user_knn)."""
+    """The sample built with the seed model of docs/spec.md (var model: user_knn)."""
     con = built(tmp_path_factory.mktemp("sample"), SAMPLE, {"model": "user_knn"})
     yield con
     con.close()

@@ -1,4 +1,4 @@
-"""The serving file BI tools open (SPEC 3, LASTFM_SERVING_DB; README "BI tools").
+"""The serving file BI tools open (docs/spec.md section 3, LASTFM_SERVING_DB; docs/bi-tools.md).
 
 - publish() (python/lastfm_recs/serving.py) on small tables: atomic
   replacement, sorted tables, views without catalog names, a failure leaves
@@ -44,7 +44,8 @@ PUBLISHED_TABLES = {
     "load_summary",
     serving.PUBLICATION_INFO,
 }
-PUBLISHED_VIEWS = {view.name for view in serving.SERVING_VIEWS}
+#: The serving views: dbt models in models/marts/serving, copied by the publication.
+PUBLISHED_VIEWS = {"user_recommendations", "recommended_artists_by_country"}
 
 #: Old DuckDB clients the serving file must serve: a name -> the pip packages
 #: of its throwaway virtualenv. 1.1.x is the oldest the issue promises; 1.5.x
@@ -77,11 +78,30 @@ def small_warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
         "'a' || (i % 3) as artist_mbid, 'Artist ' || (i % 3) as artist_name, 1.0 / (i + 1) as score "
         "from range(12) t(i)"
     )
+    # a view as dbt builds it (models/marts/serving): no catalog in its SQL
+    con.execute(
+        "create view user_recommendations as select recommendations.user_id, recommendations.rank, "
+        "users.country as user_country from recommendations "
+        "inner join users on recommendations.user_id = users.user_id"
+    )
+    con.execute("comment on view user_recommendations is 'Recommendations with the user''s country.'")
+    con.execute("comment on table users is 'One row per user.'")
     yield con
     con.close()
 
 
 SMALL_SOURCES = {name: f"select * from {name}" for name in ("recommendations", "users", "artists")}
+SMALL_VIEWS = {"user_recommendations"}
+
+
+def test_warehouse_views_and_comments_are_read_back(small_warehouse):
+    (view,) = serving.warehouse_views(small_warehouse, ["user_recommendations"])
+    assert view.name == "user_recommendations"
+    assert view.description == "Recommendations with the user's country."
+    assert view.sql.lower().startswith("select") and "wh." not in view.sql
+    assert serving.warehouse_comments(small_warehouse, ["users", "artists"]) == {"users": "One row per user."}
+    with pytest.raises(serving.PublicationError, match="no_such_view is not in the warehouse"):
+        serving.warehouse_views(small_warehouse, ["no_such_view"])
 
 
 def test_default_serving_path_is_beside_the_warehouse():
@@ -100,10 +120,14 @@ def test_serving_path_comes_from_the_setting_or_sits_beside_the_warehouse(small_
 
 def test_publish_writes_sorted_tables_and_portable_views(small_warehouse, tmp_path):
     target = tmp_path / "bi" / "serving.duckdb"
-    publication = serving.publish(small_warehouse, SMALL_SOURCES, target)
+    publication = serving.publish(
+        small_warehouse, SMALL_SOURCES, target,
+        views=serving.warehouse_views(small_warehouse, sorted(SMALL_VIEWS)),
+        descriptions={"users": "One row per user."},
+    )
     assert publication.serving_path == target
     assert publication.table_rows == {"recommendations": 12, "users": 4, "artists": 3}
-    assert set(publication.views) == PUBLISHED_VIEWS
+    assert set(publication.views) == SMALL_VIEWS
     assert sorted(os.listdir(target.parent)) == ["serving.duckdb"]  # no staging file left
 
     with duckdb.connect(str(target), read_only=True) as con:
@@ -112,8 +136,14 @@ def test_publish_writes_sorted_tables_and_portable_views(small_warehouse, tmp_pa
         for (sql,) in con.execute("select sql from duckdb_views() where not internal").fetchall():
             assert "wh." not in sql and "/" not in sql, f"a view names a catalog or path: {sql}"
         info = dict(con.execute("select object_name, row_count from publication_info").fetchall())
-        assert info == {"recommendations": 12, "users": 4, "artists": 3, **{v: None for v in PUBLISHED_VIEWS}}
+        assert info == {"recommendations": 12, "users": 4, "artists": 3, **{v: None for v in SMALL_VIEWS}}
         assert con.execute("select count(*) from user_recommendations where user_id = 'u1'").fetchall() == [(3,)]
+        described = dict(con.execute("select object_name, description from publication_info").fetchall())
+        assert described["users"] == "One row per user."
+        assert described["user_recommendations"] == "Recommendations with the user's country."
+        assert con.execute("select comment from duckdb_tables() where table_name = 'users'").fetchall() == [
+            ("One row per user.",)
+        ]
 
 
 def test_publish_replaces_the_file_atomically(small_warehouse, tmp_path):
@@ -235,6 +265,12 @@ def test_build_publishes_every_mart_after_every_test(site):
         assert {n for n, kind in objects.items() if kind == "VIEW"} == PUBLISHED_VIEWS
         for table in PUBLISHED_TABLES - {serving.PUBLICATION_INFO}:
             assert count(srv, table) == count(wh, table), table
+        for view in PUBLISHED_VIEWS:  # the dbt view models, copied
+            assert count(srv, view) == count(wh, view), view
+        undescribed = srv.execute(
+            "select object_name from publication_info where coalesce(description, '') = ''"
+        ).fetchall()
+        assert undescribed == [], "every published table and view needs its dbt description"
         tags = srv.execute(
             "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
         ).fetchall()

@@ -3,7 +3,7 @@
 * Neighbours: sklearn NearestNeighbors(algorithm="brute") on the explicitly
   built feature matrix [p | age | one-hot country] (cold rows = baseline).
 * Scores and recommendations: a plain per-user loop written straight from
-  SPEC section 2 (``reference_recommendations`` below).
+  docs/spec.md section 2 (``reference_recommendations`` below).
 """
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def assert_neighbours_match_sklearn(share, baseline, age, country, k, **kwargs) 
 
 
 def reference_recommendations(share, baseline, age, country, neighbors, top_n):
-    """SPEC section 2, one user at a time, no shortcuts."""
+    """docs/spec.md section 2, one user at a time, no shortcuts."""
     x = feature_matrix(share, baseline, age, country)
     n, n_artists = share.shape
     p = share.toarray()

@@ -1,4 +1,4 @@
--- One row per MBID among the accepted plays (SPEC 2, Artists): the canonical
+-- One row per MBID among the accepted plays (docs/spec.md section 2, Artists): the canonical
 -- name is the spelling used by the most distinct users, then the one with more
 -- plays, then the smallest string. artist_index numbers the MBIDs 0..m-1 in
 -- ascending order, so ties broken by index are ties broken by MBID.
@@ -20,10 +20,12 @@ canonical as (
         artist_name,
         count(*) over (partition by artist_mbid) as spellings
     from spellings
+    -- noqa: disable=LT02
     qualify row_number() over (
         partition by artist_mbid
-        order by users desc, plays desc, artist_name
+        order by users desc, plays desc, artist_name asc
     ) = 1
+-- noqa: enable=LT02
 ),
 
 totals as (

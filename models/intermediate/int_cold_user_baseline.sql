@@ -1,2 +1,2 @@
--- The plays vector of cold users (SPEC 2, Normalised plays).
+-- The plays vector of cold users (docs/spec.md section 2, Normalised plays).
 {{ cold_user_baseline(ref('int_plays_normalised')) }}

@@ -1,4 +1,4 @@
--- p(u, a) (SPEC 2, Normalised plays), keyed by the integer indices the
+-- p(u, a) (docs/spec.md section 2, Normalised plays), keyed by the integer indices the
 -- scoring arrays use.
 select
     users.user_index,

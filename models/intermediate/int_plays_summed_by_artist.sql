@@ -1,4 +1,4 @@
--- plays(u, a) (SPEC 2, Plays): the accepted rows of a user summed per MBID,
+-- plays(u, a) (docs/spec.md section 2, Plays): the accepted rows of a user summed per MBID,
 -- so several spellings of one artist add up.
 select
     user_id,

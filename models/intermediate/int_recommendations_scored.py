@@ -1,5 +1,5 @@
 """Scores every user in scope with the model of var `model` (default: the
-best of the evaluation; `user_knn` is the seed's model exactly) and its
+best of the evaluation; `user_knn` is the seed model of docs/spec.md exactly) and its
 parameters from var model_params, and keeps the top_n artists per user, by
 integer index; the recommendations mart adds the ids and names. The models
 live in lastfm_recs.models, by name in lastfm_recs.recommenders."""

@@ -1,4 +1,4 @@
--- The profile features of every user in scope (SPEC 2, Profile features):
+-- The profile features of every user in scope (docs/spec.md section 2, Profile features):
 -- age valid in 0..100, invalid or empty ages imputed with the mean of the
 -- valid ones, min-max scaled to [0, 1]; the one-hot country encoded as the
 -- index of its 1 (null = all zeros); the age band of the cleaned age (for

@@ -1,4 +1,4 @@
--- Up to top_n artists per user in scope, rank 1 = best (SPEC 2, Recommendations).
+-- Up to top_n artists per user in scope, rank 1 = best (docs/spec.md section 2, Recommendations).
 select
     users.user_id,
     scored.rank,

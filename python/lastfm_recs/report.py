@@ -15,6 +15,7 @@ import datetime as dt
 import html
 import io
 import numbers
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ METRIC_LABELS = {
     "novelty": "novelty@K (bits)",
 }
 SEGMENT_TYPES = ["gender", "age_band", "country", "activity"]
+#: The metric definitions, written once as the dbt docs block
+#: eval_metric_definitions (shown on every `metric` column of the dbt docs).
+METRIC_DOCS = Path(__file__).resolve().parents[2] / "models" / "marts" / "evaluation" / "_evaluation__docs.md"
+METRIC_DOCS_BLOCK = "eval_metric_definitions"
 # Fixed colours per model so that every chart and every run reads the same
 # way; models without one take the next free colour of PALETTE.
 MODEL_COLOURS = {"user_knn": "#4c72b0", "user_knn_plays_only": "#dd8452", "popularity": "#55a868", "random": "#c44e52"}
@@ -133,7 +138,7 @@ def figure_metrics_by_model(metrics: pd.DataFrame) -> plt.Figure:
             ax.bar(xs, values, width=width * 0.95, color=[colour[m] for m in models],
                    alpha=1.0 if j == 0 else 0.55, label=f"K = {k}")
         ax.set_title(METRIC_LABELS[metric].replace("@K", ""))
-        ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
+        ax.set_xticks(range(len(models)), models, rotation=50, ha="right", rotation_mode="anchor", fontsize=7)
     legend_ax = axes.flat[-1]
     legend_ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color="#555555", alpha=1.0 if j == 0 else 0.55) for j in range(len(ks))]
@@ -143,13 +148,14 @@ def figure_metrics_by_model(metrics: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def figure_precision_recall(metrics: pd.DataFrame, ax: plt.Axes | None = None) -> plt.Figure:
-    """Precision against recall, one line per model through its K values."""
+def figure_precision_recall(metrics: pd.DataFrame, ax: plt.Axes | None = None, legend: bool = True) -> plt.Figure:
+    """Precision against recall, one line per model through its K values;
+    the legend (if any) beside the axes, off the lines."""
     models = model_order(metrics)
     colour = colours(models)
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
+        fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
     else:
         fig = ax.figure
     for m in models:
@@ -165,7 +171,8 @@ def figure_precision_recall(metrics: pd.DataFrame, ax: plt.Axes | None = None) -
     ax.set_title("Precision and recall at K")
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, fontsize=7, ncols=2 if len(models) > 5 else 1)
+    if legend:
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
 
 
@@ -214,9 +221,15 @@ def figure_segments(segments: pd.DataFrame, metric: str = "ndcg", k: int | None 
         ax.set_xticks(range(len(order)), [f"{s}\n{users.get(s, 0):,} users" for s in order], fontsize=7.5)
         ax.set_title(f"{METRIC_LABELS[metric].replace('@K', f'@{k}')} by {segment_type.replace('_', ' ')}",
                      loc="left")
-        if ax is axes[0]:
-            ax.legend(frameon=False, fontsize=7.5, ncols=min(len(models), 5), loc="upper left")
-        ax.margins(y=0.2)
+        ax.margins(y=0.05)
+    # one legend for every panel, outside the axes, so that it covers no bar
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour[m]) for m in models]
+    if own:
+        fig.legend(handles, models, loc="outside upper center", ncols=min(len(models), 5), frameon=False,
+                   fontsize=8)
+    else:
+        axes[-1].legend(handles, models, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
+                        fontsize=7.5, title="model", title_fontsize=8)
     return fig
 
 
@@ -237,7 +250,8 @@ def figure_overview(tables: EvaluationTables) -> plt.Figure:
         ax.set_yticks(range(len(models)), models, fontsize=8)
         ax.invert_yaxis()
         ax.set_title(f"{METRIC_LABELS[metric].replace('@K', f'@{k}')} by model")
-    figure_precision_recall(metrics, ax=fig.add_subplot(grid[0, 2]))
+    # the models' colours are in the segments' legend, bottom right
+    figure_precision_recall(metrics, ax=fig.add_subplot(grid[0, 2]), legend=False)
     seg_axes = [fig.add_subplot(grid[1, 0:2]), fig.add_subplot(grid[1, 2])]
     figure_segments(segments, "ndcg", k, ["age_band", "gender"], axes=seg_axes)
     users = int(metrics["users"].max()) if len(metrics) else 0
@@ -254,20 +268,26 @@ def svg(fig: plt.Figure) -> str:
     return text[text.index("<svg"):]
 
 
-def _table_html(frame: pd.DataFrame, digits: int = 4) -> str:
-    def cell(v) -> str:
+def _table_html(frame: pd.DataFrame, digits: int = 4, column_digits: dict[str, int] | None = None) -> str:
+    """The frame as an HTML table: floats to `digits` decimals (or those of
+    column_digits for a column), integers with thousands separators. Column
+    names may break after an underscore, and the table scrolls inside its
+    own box instead of running off the page."""
+    places = [(column_digits or {}).get(str(c), digits) for c in frame.columns]
+
+    def cell(v, places: int) -> str:
         if isinstance(v, float):
-            return f"{v:.{digits}f}"
+            return f"{v:,.{places}f}"
         if isinstance(v, numbers.Integral) and not isinstance(v, bool):
             return f"{int(v):,}"
         return html.escape(str(v))
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html.escape(str(c)).replace('_', '_<wbr>')}</th>" for c in frame.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+        "<tr>" + "".join(f"<td>{cell(v, p)}</td>" for v, p in zip(row, places)) + "</tr>"
         for row in frame.astype(object).itertuples(index=False)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def segments_wide(segments: pd.DataFrame, metric: str, k: int) -> pd.DataFrame:
@@ -288,28 +308,54 @@ STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px;
        color: #222; padding: 0 1rem; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.8rem 0; }
-th, td { border: 1px solid #ddd; padding: 0.25rem 0.55rem; text-align: right; }
+.table { max-width: 100%; overflow-x: auto; margin: 0.8rem 0; }
+table { border-collapse: collapse; font-size: 0.8rem; }
+th, td { border: 1px solid #ddd; padding: 0.2rem 0.4rem; text-align: right; }
+th { vertical-align: bottom; max-width: 7rem; } td { max-width: 28rem; }
 th { background: #f4f4f4; } td:first-child, td:nth-child(2) { text-align: left; }
 .note { color: #555; font-size: 0.88rem; max-width: 60rem; }
 figure { margin: 1rem 0; } svg { max-width: 100%; height: auto; }
 """
 
-DEFINITIONS = """
-<ul class="note">
-<li>Holdout: a random share of the artists of every eligible user is hidden (by default 20% of the artists of
-every user with at least 5, deterministic by seed); every model is fitted on the rest and recommends its
-top max(K) artists without training plays. The run's figures are in the warehouse tables eval_metrics and
-eval_metrics_by_segment.</li>
-<li><b>precision@K</b> = hits in the top K / K; <b>recall@K</b> = hits / held-out artists;
-<b>NDCG@K</b>: binary relevance, discount 1/log2(rank + 1), ideal list of min(K, held-out) hits;
-<b>MAP@K</b>: mean of (sum of precision@rank over hit ranks) / min(K, held-out);
-<b>hit rate@K</b>: share of users with at least one hit. All are means over the evaluated users
-(a user without recommendations counts as zero hits).</li>
-<li><b>coverage@K</b>: distinct artists recommended at rank &le; K / artists with a training listener;
-<b>novelty@K</b>: mean over all recommended items of -log2(listeners / users), in bits.</li>
-</ul>
-"""
+HOLDOUT_NOTE = (
+    "<p class='note'>Holdout: a random share of the artists of every eligible user is hidden (by default 20% "
+    "of the artists of every user with at least 5, deterministic by seed); every model is fitted on the rest "
+    "and recommends its top max(K) artists without training plays. The run's figures are in the warehouse "
+    "tables eval_metrics and eval_metrics_by_segment.</p>"
+)
+
+
+def read_docs_block(path: Path, name: str) -> str:
+    """The text of the dbt docs block `name` ({% docs name %} ... {% enddocs %}) of a Markdown file."""
+    text = Path(path).read_text(encoding="utf-8")
+    match = re.search(r"{%-?\s*docs\s+" + re.escape(name) + r"\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", text, re.DOTALL)
+    if match is None:
+        raise LookupError(f"{path}: no docs block {name}")
+    return match.group(1).strip()
+
+
+def metric_definitions(path: Path = METRIC_DOCS) -> dict[str, str]:
+    """metric -> its definition, from the rows `| `metric` | definition |` of
+    the docs block eval_metric_definitions, in the block's order."""
+    definitions = {}
+    for line in read_docs_block(path, METRIC_DOCS_BLOCK).splitlines():
+        match = re.match(r"^\|\s*`(\w+)`\s*\|(.*)\|\s*$", line)
+        if match:
+            definitions[match.group(1)] = match.group(2).strip().replace("\\|", "|")
+    missing = [metric for metric in METRICS if metric not in definitions]
+    if missing:
+        raise LookupError(f"{path}: docs block {METRIC_DOCS_BLOCK} defines no {', '.join(missing)}")
+    return definitions
+
+
+def definitions_html(path: Path = METRIC_DOCS) -> str:
+    """The metric definitions of the docs block as an HTML list."""
+    intro = read_docs_block(path, METRIC_DOCS_BLOCK).split("\n\n")[0]
+    items = "".join(
+        f"<li><b>{html.escape(METRIC_LABELS.get(metric, metric))}</b>: {html.escape(text)}</li>"
+        for metric, text in metric_definitions(path).items()
+    )
+    return f"<p class='note'>{html.escape(' '.join(intro.split()))}</p><ul class='note'>{items}</ul>"
 
 
 def render_html(tables: EvaluationTables, source: str, segment_metric: str = "ndcg") -> str:
@@ -326,7 +372,8 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
         f"<p class='note'>Warehouse <code>{html.escape(source)}</code>, rendered "
         f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}. {users:,} users evaluated, "
         f"{tables.held_out_pairs:,} held-out artists, K = {', '.join(map(str, ks))}.</p>",
-        DEFINITIONS,
+        HOLDOUT_NOTE,
+        definitions_html(),
         "<h2>Metrics by model</h2>",
     ]
     wide = metrics_wide(metrics)
@@ -340,7 +387,7 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
     parts.append("<p class='note'>Evaluated users per segment under each label; small segments are noisy. "
                  "eval_metrics_by_segment holds every metric at every K.</p>")
     parts.append(f"<figure>{svg(figure_segments(segments, segment_metric, k))}</figure>")
-    parts.append(_table_html(segments_wide(segments, segment_metric, k)))
+    parts.append(_table_html(segments_wide(segments, segment_metric, k), digits=3))
     order = {m: i for i, m in enumerate(model_order(metrics))}
     if len(tables.models):
         parts.append("<h2>Models: parameters and cost</h2>")
@@ -353,7 +400,8 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
         parts.append("<p class='note'>Every trial of var tuning_grid, fitted on the training data without a "
                      "validation share of it and scored on that share, never on the test holdout; the best by "
                      "NDCG@10 is the one evaluated above. Every trial and metric: eval_tuning.</p>")
-        parts.append(_table_html(tables.tuning.sort_values("model", key=lambda c: c.map(order))))
+        parts.append(_table_html(tables.tuning.sort_values("model", key=lambda c: c.map(order)),
+                                 column_digits={"seconds": 1, "chosen_trial": 0, "trials": 0}))
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -15,13 +15,17 @@ BI tools open a separate serving file instead, which this module writes:
   instead of scanning the table; no ART index: it adds nothing to a sorted
   scan and stores the catalog name, which breaks opening the file under
   another name in DuckDB 1.1;
-- with the BI views of SERVING_VIEWS, whose SQL names only tables of the
-  serving file (no catalog, no file paths), so the file works from anywhere.
+- with the BI views (dbt models in models/marts/serving, read back from the
+  warehouse by warehouse_views), whose SQL names only tables of the serving
+  file (no catalog, no file paths), so the file works from anywhere;
+- with publication_info listing every table and view with its rows and its
+  description (the dbt description, also set as the object's comment).
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,73 +56,50 @@ PUBLICATION_INFO = "publication_info"
 class ServingView:
     """A view created in the serving file over its own tables.
 
+    sql: the view's SELECT, naming only tables of the serving file.
     requires: the published tables the view reads; the view is created only
-    when all of them are published.
+    when all of them are published (empty: always).
     """
 
     name: str
     description: str
     sql: str
-    requires: tuple[str, ...]
+    requires: tuple[str, ...] = ()
 
 
-SERVING_VIEWS: tuple[ServingView, ...] = (
-    ServingView(
-        name="user_recommendations",
-        description=(
-            "Each user's recommendations with the artist's listeners and the user's gender, "
-            "age band and country: filter on user_id, country or age band."
-        ),
-        sql="""
-            select
-                recommendations.user_id,
-                recommendations.rank,
-                recommendations.artist_name,
-                recommendations.artist_mbid,
-                recommendations.score,
-                artists.listeners as artist_listeners,
-                users.gender as user_gender,
-                users.age_band as user_age_band,
-                users.country as user_country,
-                users.country_iso2 as user_country_iso2,
-                users.country_region as user_country_region,
-                users.is_cold as user_is_cold
-            from recommendations
-            inner join users
-                on recommendations.user_id = users.user_id
-            inner join artists
-                on recommendations.artist_mbid = artists.artist_mbid
-        """,
-        requires=("recommendations", "users", "artists"),
-    ),
-    ServingView(
-        name="recommended_artists_by_country",
-        description=(
-            "How often each artist is recommended to the users of each country "
-            "(users without a country under null), with the mean rank."
-        ),
-        sql="""
-            select
-                users.country,
-                users.country_iso2,
-                users.country_region,
-                recommendations.artist_mbid,
-                recommendations.artist_name,
-                count(*) as users_recommended,
-                avg(recommendations.rank) as mean_rank
-            from recommendations
-            inner join users
-                on recommendations.user_id = users.user_id
-            group by
-                users.country,
-                users.country_iso2,
-                users.country_region,
-                recommendations.artist_mbid,
-                recommendations.artist_name
-        """,
-        requires=("recommendations", "users"),
-    ),
-)
+def warehouse_views(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> tuple[ServingView, ...]:
+    """The serving views as dbt built them in the warehouse (models/marts/serving,
+    one model per view, written with serving_ref so they name no catalog):
+    their SELECT from duckdb_views() and their description from the comment
+    dbt's persist_docs put on them."""
+    found = dict(
+        (name, (sql, comment))
+        for name, sql, comment in con.execute(
+            "select view_name, sql, comment from duckdb_views() "
+            "where database_name = current_database() and schema_name = current_schema() and not internal"
+        ).fetchall()
+    )
+    views = []
+    for name in names:
+        if name not in found:
+            raise PublicationError(f"serving view {name} is not in the warehouse: build its dbt model first")
+        sql, comment = found[name]
+        # DuckDB stores the view as `CREATE VIEW <name> AS <select>;`
+        match = re.match(rf'create\s+view\s+"?{re.escape(name)}"?\s+as\s+(.*?);?\s*$', sql, re.IGNORECASE | re.DOTALL)
+        if match is None:
+            raise PublicationError(f"serving view {name}: unexpected definition in the warehouse: {sql[:200]}")
+        views.append(ServingView(name=name, description=comment or "", sql=match.group(1), requires=()))
+    return tuple(views)
+
+
+def warehouse_comments(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> dict[str, str]:
+    """The comments (dbt descriptions, by persist_docs) of the given tables of
+    the connection's current schema; a table without one is left out."""
+    rows = con.execute(
+        "select table_name, comment from duckdb_tables() "
+        "where database_name = current_database() and schema_name = current_schema() and comment is not null"
+    ).fetchall()
+    return {name: comment for name, comment in rows if name in set(names)}
 
 
 @dataclass(frozen=True)
@@ -192,11 +173,13 @@ def _write_serving_database(
     alias: str,
     sources: Mapping[str, str],
     views: Sequence[ServingView],
+    descriptions: Mapping[str, str],
     published_at: dt.datetime,
     storage_version: str,
 ) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Fill the attached serving database `alias`: the tables, the views and
-    the publication_info table. Returns the table row counts and view names."""
+    """Fill the attached serving database `alias`: the tables (with their
+    descriptions as comments), the views and the publication_info table.
+    Returns the table row counts and view names."""
     table_rows: dict[str, int] = {}
     for name, source_sql in sources.items():
         order = f" order by {SORT_KEYS[name]}" if name in SORT_KEYS else ""
@@ -205,6 +188,10 @@ def _write_serving_database(
             f"select * from ({source_sql}) as source{order}"
         )
         table_rows[name] = con.execute(f"select count(*) from {_ident(alias)}.main.{_ident(name)}").fetchall()[0][0]
+        if descriptions.get(name):
+            con.execute(
+                f"comment on table {_ident(alias)}.main.{_ident(name)} is {_sql_string(descriptions[name])}"
+            )
 
     created = [view for view in views if set(view.requires) <= set(sources)]
     # Views are created with the serving database as the default one, so their
@@ -227,7 +214,7 @@ def _write_serving_database(
         )
         """
     )
-    rows = [(name, "table", n, None) for name, n in table_rows.items()]
+    rows = [(name, "table", n, descriptions.get(name)) for name, n in table_rows.items()]
     rows += [(view.name, "view", None, view.description) for view in created]
     for object_name, object_type, row_count, description in rows:
         con.execute(
@@ -262,7 +249,8 @@ def publish(
     sources: Mapping[str, str],
     serving_path: str | os.PathLike[str],
     *,
-    views: Sequence[ServingView] = SERVING_VIEWS,
+    views: Sequence[ServingView] = (),
+    descriptions: Mapping[str, str] | None = None,
     storage_version: str = STORAGE_VERSION,
 ) -> Publication:
     """Write the serving file atomically and return what was published.
@@ -274,7 +262,10 @@ def publish(
         that gives its rows, e.g. `dbt.ref("users").sql_query()`.
     serving_path: the file BI tools open; replaced only when the new file is
         complete. Its directory is created if missing.
-    views: the SERVING_VIEWS to create (those whose tables are all published).
+    views: the views to create (those whose tables are all published), e.g.
+        warehouse_views() of the dbt serving views.
+    descriptions: table name -> description, for publication_info and the
+        tables' comments (e.g. warehouse_comments()).
 
     Steps: ATTACH a new file `<serving>.publishing-<random>` beside the
     target with STORAGE_VERSION, copy the sources (sorted by SORT_KEYS),
@@ -301,7 +292,7 @@ def publish(
         )
         try:
             table_rows, view_names = _write_serving_database(
-                cursor, alias, sources, views, published_at, storage_version
+                cursor, alias, sources, views, descriptions or {}, published_at, storage_version
             )
         finally:
             cursor.execute(f"use {_ident(home_db)}.{_ident(home_schema)}")

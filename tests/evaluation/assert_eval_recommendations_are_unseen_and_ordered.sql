@@ -52,4 +52,5 @@ select * from seen
 union all
 select * from not_evaluated
 union all
-select * from ordered where problem is not null
+select * from ordered
+where problem is not null

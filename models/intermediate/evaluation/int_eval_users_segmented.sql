@@ -1,9 +1,9 @@
 -- The segments of each evaluated user, one row per user and segment type:
--- gender, age band (users.age_band), country (the eval_top_countries largest
+-- gender, age band (int_users_featured.age_band), country (the eval_top_countries largest
 -- by users in scope by name, the rest 'other', empty 'unknown') and activity
 -- (number of artists before the holdout).
 with users as (
-    select * from {{ ref('users') }}
+    select * from {{ ref('int_users_featured') }}
 ),
 
 evaluated as (

@@ -56,7 +56,7 @@ select
     by_country.listeners / countries.country_users as listener_share,
     row_number() over (
         partition by by_country.country
-        order by by_country.listeners desc, by_country.total_plays desc, by_country.artist_mbid
+        order by by_country.listeners desc, by_country.total_plays desc, by_country.artist_mbid asc
     ) as popularity_rank
 from by_country
 inner join countries
