@@ -175,7 +175,7 @@ def reference_metrics(con) -> dict[tuple[str, int, str], float]:
     listed = "select model, user_id, artist_mbid from eval_recommendations order by model, user_id, rank"
     for model, user, mbid in rows(con, listed):
         lists[model, user].append(mbid)
-    n_users = rows(con, "select count(*) from users")[0][0]
+    n_users = rows(con, "select count(*) from int_users_featured")[0][0]  # users in scope
     listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_plays_training group by all"))
     return list_metrics(held, lists, MODELS, n_users, listeners)
 
@@ -187,7 +187,7 @@ def test_metrics_match_an_independent_recomputation(evaluated):
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
-    eligible = rows(con, "select count(*) from users where artists >= 5")[0][0]
+    eligible = rows(con, "select count(*) from int_users_featured where artists >= 5")[0][0]
     assert rows(con, "select distinct users from eval_metrics") == [(eligible,)]
 
 
@@ -322,7 +322,7 @@ def test_trial_metrics_match_an_independent_recomputation(evaluated):
         """):
             lists[(model, trial), user].append(mbid)
     keys = {key for key, _ in lists}
-    n_users = rows(con, "select count(*) from users")[0][0]
+    n_users = rows(con, "select count(*) from int_users_featured")[0][0]  # users in scope
     listeners = dict(rows(con, "select artist_mbid, count(*) from int_eval_tuning_training group by all"))
     expected = list_metrics(held, lists, keys, n_users, listeners)
     trials = rows(con, "select model, trial, k, metric, value from eval_tuning")

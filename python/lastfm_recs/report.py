@@ -283,8 +283,13 @@ def _table_html(frame: pd.DataFrame, digits: int = 4, column_digits: dict[str, i
         return html.escape(str(v))
 
     head = "".join(f"<th>{html.escape(str(c)).replace('_', '_<wbr>')}</th>" for c in frame.columns)
+    def td(v, places: int) -> str:
+        # text (names, parameters) left, numbers right
+        numeric = isinstance(v, numbers.Number) and not isinstance(v, bool)
+        return f"<td>{cell(v, places)}</td>" if numeric else f"<td class='text'>{cell(v, places)}</td>"
+
     body = "".join(
-        "<tr>" + "".join(f"<td>{cell(v, p)}</td>" for v, p in zip(row, places)) + "</tr>"
+        "<tr>" + "".join(td(v, p) for v, p in zip(row, places)) + "</tr>"
         for row in frame.astype(object).itertuples(index=False)
     )
     return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
@@ -312,7 +317,7 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bot
 table { border-collapse: collapse; font-size: 0.8rem; }
 th, td { border: 1px solid #ddd; padding: 0.2rem 0.4rem; text-align: right; }
 th { vertical-align: bottom; max-width: 7rem; } td { max-width: 28rem; }
-th { background: #f4f4f4; } td:first-child, td:nth-child(2) { text-align: left; }
+th { background: #f4f4f4; } td.text { text-align: left; }
 .note { color: #555; font-size: 0.88rem; max-width: 60rem; }
 figure { margin: 1rem 0; } svg { max-width: 100%; height: auto; }
 """

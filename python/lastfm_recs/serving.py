@@ -72,13 +72,11 @@ def warehouse_views(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> tup
     one model per view, written with serving_ref so they name no catalog):
     their SELECT from duckdb_views() and their description from the comment
     dbt's persist_docs put on them."""
-    found = dict(
-        (name, (sql, comment))
-        for name, sql, comment in con.execute(
-            "select view_name, sql, comment from duckdb_views() "
-            "where database_name = current_database() and schema_name = current_schema() and not internal"
-        ).fetchall()
-    )
+    rows = con.execute(
+        "select view_name, sql, comment from duckdb_views() "
+        "where database_name = current_database() and schema_name = current_schema() and not internal"
+    ).fetchall()
+    found = {name: (sql, comment) for name, sql, comment in rows}
     views = []
     for name in names:
         if name not in found:
