@@ -118,7 +118,7 @@ failures as (
         6,
         summary.source_file || ': ' || summary.lines_rejected || ' of ' || summary.lines_read
         || ' lines rejected (' || round(100.0 * summary.lines_rejected / summary.lines_read, 1)
-        || '%), above var max_reject_share ({{ max_share * 100 }}%); most frequent reason: '''
+        || '%), above var max_reject_share ({{ (max_share * 100) | round(2) }}%); most frequent reason: '''
         || top_reasons.reject_reason || ''' (' || top_reasons.lines || ' lines); see the rejects table'
     from summary
     inner join top_reasons

@@ -14,6 +14,7 @@ up front.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -128,12 +129,27 @@ def check_model_params(model: Any, model_params: Any, neighbors: int) -> None:
         check_model_names(model_params)
     except ValueError as error:
         raise VarError(f"var model_params: {error}") from None
-    for name in dict.fromkeys([model, *model_params]):
+    problem = _fit_problem(json.dumps([model, *model_params]), json.dumps(params, sort_keys=True))
+    if problem:
+        name, message = problem
+        which = "var model_params" if name in model_params else "var model"
+        # the registry's own errors already name the model
+        prefix = "" if message.startswith(f"model {name}") else f"model {name}: "
+        raise VarError(f"{which}: {prefix}{message}")
+
+
+@functools.lru_cache(maxsize=64)
+def _fit_problem(names_json: str, params_json: str) -> tuple[str, str] | None:
+    """(model, error) of the first model of ``names_json`` that does not fit
+    tiny_inputs with ``params_json``, else None (cached: the same vars are
+    checked once per process)."""
+    params = json.loads(params_json)
+    for name in dict.fromkeys(json.loads(names_json)):
         try:
             fit_model(name, tiny_inputs(), 0, params)
         except (TypeError, ValueError) as error:
-            which = "var model_params" if name in model_params else "var model"
-            raise VarError(f"{which}: model {name}: {error}") from None
+            return name, str(error)
+    return None
 
 
 def check_project_vars(values: Mapping[str, Any]) -> None:
