@@ -7,7 +7,8 @@
   test, docs, ...) open LASTFM_DB itself.
 - SQL functions for the hooks: lastfm_check_vars(json) (on-run-start: every
   var checked by lastfm_recs.project_vars before any model runs) and
-  lastfm_replace_warehouse() (on-run-end, after a checkpoint).
+  lastfm_replace_warehouse() (on-run-end, after a checkpoint); for staging,
+  lastfm_invalid_lines(data_dir, file_name) (lastfm_recs.raw_files).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from lastfm_recs.project_vars import check_project_vars_json
+from lastfm_recs.raw_files import invalid_lines, raw_file
 from lastfm_recs.warehouse_files import (
     check_catalog_name,
     prepare_building_file,
@@ -35,6 +37,14 @@ def _command() -> str | None:
         return getattr(get_flags(), "WHICH", None)
     except Exception:  # noqa: BLE001 - outside a dbt invocation (tests): no command
         return None
+
+
+def _invalid_lines(data_dir: str, file_name: str) -> list[dict]:
+    """lastfm_recs.raw_files.invalid_lines; none for a file that is not there
+    (dbt test / unit tests without the raw files; a build checks them first)."""
+    if not data_dir or not raw_file(data_dir, file_name).exists():
+        return []
+    return invalid_lines(data_dir, file_name)
 
 
 class Plugin(BasePlugin):
@@ -61,6 +71,10 @@ class Plugin(BasePlugin):
             "lastfm_check_vars", check_project_vars_json, ["VARCHAR"], "BOOLEAN", side_effects=True
         )
         conn.create_function("lastfm_replace_warehouse", self._replace, [], "VARCHAR", side_effects=True)
+        conn.create_function(
+            "lastfm_invalid_lines", _invalid_lines, ["VARCHAR", "VARCHAR"],
+            "STRUCT(line_number BIGINT, raw_line VARCHAR, reason VARCHAR)[]", side_effects=True,
+        )
 
     def _replace(self) -> str:
         """Move the building file over the warehouse; '' when not building."""
