@@ -350,3 +350,75 @@ def test_publication_removes_stale_staging_files_but_not_a_running_one(tmp_path)
         holder.kill()
         holder.wait()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bi.duckdb", running.name]
+
+
+# --- lines the reader cannot give as text -------------------------------------------
+
+
+def naive_invalid_lines(data: bytes, max_bytes: int) -> list[tuple[int, str]]:
+    """Reference: every `\\n`-separated line decoded on its own."""
+    found = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        line = line.rstrip(b"\r")
+        if len(line) > max_bytes:
+            found.append((number, "too long"))
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            found.append((number, line.decode("utf-8", errors="backslashreplace")))
+    return found
+
+
+@pytest.mark.parametrize("block_bytes", [7, 64, 1 << 20])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_invalid_lines_match_a_line_by_line_decode(tmp_path, monkeypatch, block_bytes, compressed):
+    from lastfm_recs import raw_files
+
+    monkeypatch.setattr(raw_files, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(raw_files, "MAX_LINE_BYTES", 40)
+    data = (b"ok\tline\n\xffbad start\r\nfine \xc3\xa9\xe2\x82\xac\n\n" + b"L" * 41 + b"\n"
+            + b"two \xc3 bad \xfe\n\xe2\x82\nlast \xc3\xa9 ok\n\xf0\x9f\x8e\xb5 end \xed\xa0\x80")
+    name = "usersha1-profile.tsv"
+    if compressed:
+        (tmp_path / f"{name}.gz").write_bytes(gzip.compress(data))
+    else:
+        (tmp_path / name).write_bytes(data)
+    got = raw_files.invalid_lines(str(tmp_path), name)
+    expected = naive_invalid_lines(data, 40)
+    assert [row["line_number"] for row in got] == [number for number, _ in expected] == [2, 5, 6, 7, 9]
+    for row, (_, shown) in zip(got, expected):
+        if shown == "too long":
+            assert row["reason"] == "line longer than 40 bytes (41 bytes)"
+        else:
+            assert row["raw_line"] == shown and row["reason"].startswith("not valid UTF-8: byte 0x")
+    assert got[0]["raw_line"] == "\\xffbad start"  # the bytes shown safely, the \r end removed
+    assert got[0]["reason"] == "not valid UTF-8: byte 0xFF at byte 1 of the line"
+
+
+def test_invalid_utf8_lines_are_rejected_and_the_build_goes_on(tmp_path, data_a):
+    raw = (data_a / spec.PLAYS_FILE).read_bytes().split(b"\n")
+    raw[10] = raw[10].replace(b"\t", b"\t\xff\xfe", 1)
+    raw[20] = raw[20] + b"\xc3"
+    data = copy_files(data_a, tmp_path / "raw")
+    (data / spec.PLAYS_FILE).write_bytes(b"\n".join(raw))
+    result = run_dbt(tmp_path, data, {}, "--exclude", "serving_publication")
+    assert result.returncode == 0, output(result)[-3000:]
+    with duckdb.connect(str(tmp_path / "lastfm.duckdb"), read_only=True) as con:
+        bad = con.sql(
+            "select line_number, reject_reason, raw_line from rejects "
+            "where reject_reason like 'not valid UTF-8%' order by line_number"
+        ).fetchall()
+        numbered = dict(con.sql("select line_number, artist_name from stg_lastfm__plays").fetchall())
+        read = con.sql("select lines_read from load_summary where source_file = ?", params=[spec.PLAYS_FILE])
+        lines_read = read.fetchall()[0][0]
+    assert [(n, reason) for n, reason, _ in bad] == [
+        (11, "not valid UTF-8: byte 0xFF at byte 42 of the line"),
+        (21, f"not valid UTF-8: byte 0xC3 at byte {len(raw[20])} of the line"),
+    ]
+    assert bad[0][2] == raw[10].decode("utf-8", errors="backslashreplace")
+    assert lines_read == len(spec.raw_lines(data_a / spec.PLAYS_FILE))
+    # every other line keeps its number in the file
+    for number in (10, 12, 20, 22):
+        fields = raw[number - 1].decode().rstrip("\r").split("\t")
+        assert numbered[number] == (fields[2] or None), number
