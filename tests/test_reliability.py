@@ -112,7 +112,7 @@ def test_a_failed_build_leaves_the_last_successful_warehouse_whole(tmp_path, dat
     result = run_dbt(tmp_path, swapped)
     assert result.returncode != 0
     assert "the raw files look swapped" in output(result)
-    assert "START python table model lastfm_recs.int_recommendations_scored" in output(result)  # models ran
+    assert "START python table model main.int_recommendations_scored" in output(result)  # models ran
     assert digest(db) == warehouse_a and digest(serving_db) == serving_a
     with duckdb.connect(str(db), read_only=True) as con:
         assert {row[0] for row in con.sql("select user_id from users").fetchall()} == users_a
