@@ -11,6 +11,12 @@
     {% for result in results if result.status in ('error', 'fail', 'skipped', 'runtime error') %}
       {% do failed.append(result.node.name ~ ' (' ~ result.status ~ ')') %}
     {% endfor %}
+    {# a selected node without a result never ran (an interrupted build) #}
+    {% set finished = results | map(attribute='node') | map(attribute='unique_id') | list %}
+    {% for unique_id in selected_resources
+        if unique_id.split('.')[0] in ('model', 'seed', 'snapshot', 'test') and unique_id not in finished %}
+      {% do failed.append(unique_id ~ ' (did not run)') %}
+    {% endfor %}
     {% if failed %}
       {{ log("The warehouse (LASTFM_DB) is left as the last successful build: " ~ failed | length
              ~ " node(s) did not succeed: " ~ failed[:5] | join(', ')

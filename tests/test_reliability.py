@@ -270,7 +270,7 @@ def test_a_seed_with_quotes_samples_as_the_reference(tmp_path, data_a):
     another seed (it used to switch sampling off)."""
     seed = HOSTILE[-1]
     result = run_dbt(tmp_path, data_a, {"sample_fraction": 0.5, "sample_seed": seed},
-                     "--select", "+users", "--exclude", "serving_publication")
+                     "--select", "+users", "--indirect-selection", "cautious")
     assert result.returncode == 0, output(result)[-3000:]
     expected = set(spec.build(data_a, sample_fraction=0.5, sample_seed=seed).users)
     assert 0 < len(expected) < len(spec.build(data_a).users)
@@ -402,7 +402,7 @@ def test_invalid_utf8_lines_are_rejected_and_the_build_goes_on(tmp_path, data_a)
     raw[20] = raw[20] + b"\xc3"
     data = copy_files(data_a, tmp_path / "raw")
     (data / spec.PLAYS_FILE).write_bytes(b"\n".join(raw))
-    result = run_dbt(tmp_path, data, {}, "--exclude", "serving_publication")
+    result = run_dbt(tmp_path, data, {}, "--exclude", "serving_publication", "--indirect-selection", "cautious")
     assert result.returncode == 0, output(result)[-3000:]
     with duckdb.connect(str(tmp_path / "lastfm.duckdb"), read_only=True) as con:
         bad = con.sql(
