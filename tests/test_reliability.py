@@ -146,7 +146,7 @@ def scenario(name: str, data: Path, root: Path) -> tuple[Path, dict]:
     if name == "header":
         return copy_files(data, target, profiles="user\tgender\tage\tcountry\tsignup\n" + profiles), {}
     if name == "no_users":
-        return copy_files(data, target), {"sample_fraction": 0.000001}
+        return copy_files(data, target), {"sample_fraction": 0.0001}
     if name == "reject_share":
         return copy_files(data, target), {"max_reject_share": 0.1}
     raise ValueError(name)
@@ -231,6 +231,7 @@ def test_every_var_refuses_quotes_and_injection_or_is_a_seed(name, value):
     ("neighbors", 2.5, "var neighbors"),
     ("sample_fraction", 0, "var sample_fraction: expected a number in (0, 1], found 0"),
     ("sample_fraction", 1.5, "var sample_fraction"),
+    ("sample_fraction", "1e-06", "var sample_fraction: expected a number in (0, 1], found '1e-06' (text: YAML reads"),
     ("gender", "x", "var gender: expected 'm', 'f' or null"),
     ("max_reject_share", -0.1, "var max_reject_share: expected a number in [0, 1]"),
     ("sample_seed", "a\nb", "var sample_seed: expected an integer or a printable text"),

@@ -69,7 +69,13 @@ def _share(name: str, value: Any, low: float, high: float, low_open: bool, high_
     if ok:
         ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
     if not ok:
-        raise VarError(f"var {name}: expected a number in {interval}, found {value!r}")
+        hint = ""
+        if isinstance(value, str):
+            try:
+                hint = f" (text: YAML reads {value} as text, write it with a decimal point, e.g. {float(value):f})"
+            except ValueError:
+                pass
+        raise VarError(f"var {name}: expected a number in {interval}, found {value!r}{hint}")
     return float(value)
 
 
