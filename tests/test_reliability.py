@@ -401,11 +401,14 @@ def test_invalid_utf8_lines_are_rejected_and_the_build_goes_on(tmp_path, data_a)
     raw = (data_a / spec.PLAYS_FILE).read_bytes().split(b"\n")
     raw[10] = raw[10].replace(b"\t", b"\t\xff\xfe", 1)
     raw[20] = raw[20] + b"\xc3"
-    data = copy_files(data_a, tmp_path / "raw")
+    # plain dbt with a space, a quote and a non-ASCII letter in the paths too
+    data = copy_files(data_a, tmp_path / "raw da'ta ü")
     (data / spec.PLAYS_FILE).write_bytes(b"\n".join(raw))
-    result = run_dbt(tmp_path, data, {}, "--exclude", "serving_publication", "--indirect-selection", "cautious")
+    db = tmp_path / "ware house's ü" / "lastfm ü.duckdb"
+    result = run_dbt(tmp_path, data, {}, "--exclude", "serving_publication", "--indirect-selection", "cautious",
+                     db=db)
     assert result.returncode == 0, output(result)[-3000:]
-    with duckdb.connect(str(tmp_path / "lastfm.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(db), read_only=True) as con:
         bad = con.sql(
             "select line_number, reject_reason, raw_line from rejects "
             "where reject_reason like 'not valid UTF-8%' order by line_number"
