@@ -12,8 +12,11 @@ export DO_NOT_TRACK := 1
 export LASTFM_DATA_DIR ?= $(CURDIR)/data/sample
 export LASTFM_DB ?= $(CURDIR)/warehouse/lastfm.duckdb
 # The file BI tools open; a successful build publishes the marts to it
-# (docs/bi-tools.md). Default: beside LASTFM_DB, <name>_serving.duckdb.
-export LASTFM_SERVING_DB ?= $(dir $(LASTFM_DB))$(basename $(notdir $(LASTFM_DB)))_serving.duckdb
+# (docs/bi-tools.md). Unset = beside LASTFM_DB, <name>_serving.duckdb
+# (python/lastfm_recs/serving.py). Recipes use the paths as "$$LASTFM_DB"
+# (the shell's copy of the exported variable), never $(LASTFM_DB): make
+# splits on spaces and a quote would end the recipe's string
+# (docs/reliability.md).
 
 # Extra dbt arguments, e.g. make build DBT_ARGS="--vars '{gender: f}'"
 DBT_ARGS ?=
@@ -51,7 +54,6 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 build: $(STAMP)
-	mkdir -p "$(dir $(LASTFM_DB))"
 	$(BIN)/dbt build $(DBT_ARGS)
 
 # -v: one line per test as it finishes, with the share done; the slowest
@@ -73,7 +75,7 @@ DOCS_HOST ?= 127.0.0.1
 DOCS_PORT ?= 8080
 DOCS_TARGET := $(CURDIR)/target/docs
 docs-generate: $(STAMP)
-	mkdir -p "$(dir $(LASTFM_DB))"
+	mkdir -p "$$(dirname "$$LASTFM_DB")"
 	$(BIN)/dbt docs generate --vars '{evaluate: true}' --target-path "$(DOCS_TARGET)" $(DBT_ARGS)
 
 docs: docs-generate
@@ -83,17 +85,16 @@ docs: docs-generate
 # The evaluation models and what they need, without the full recommendations;
 # tests of models outside that selection are left out (cautious).
 evaluate: $(STAMP)
-	mkdir -p "$(dir $(LASTFM_DB))"
 	$(BIN)/dbt build --select +tag:evaluation --indirect-selection cautious --vars '{evaluate: true, $(EVAL_VARS)}' $(DBT_ARGS)
 	@$(MAKE) --no-print-directory report
 
 report: $(STAMP)
-	$(BIN)/python -m lastfm_recs.report --db "$(LASTFM_DB)" --out "$(REPORT)"
+	$(BIN)/python -m lastfm_recs.report --db "$$LASTFM_DB" --out "$(REPORT)"
 
 # The chosen parameters of eval_tuning and the best model of eval_metrics
 # (NDCG@10) into the tuned block of dbt_project.yml, with the date and data.
 tuned-params: $(STAMP)
-	$(BIN)/python -m lastfm_recs.tuned_params --db "$(LASTFM_DB)" --data-dir "$(LASTFM_DATA_DIR)"
+	$(BIN)/python -m lastfm_recs.tuned_params --db "$$LASTFM_DB" --data-dir "$$LASTFM_DATA_DIR"
 
 # Benchmarks (docs/performance.md): synthetic data in data/bench/ (git-ignored,
 # generated once), the full dbt build at BENCH_USERS users, then the seed's

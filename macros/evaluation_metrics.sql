@@ -255,18 +255,13 @@ recommended as (
 {% macro chosen_trials(metrics, trials) %}
 {%- set metric = var('tuning_metric') %}
 {%- set k = var('tuning_k') | int %}
-{%- if metric not in ['precision', 'recall', 'ndcg', 'map', 'hit_rate'] %}
-    {{ exceptions.raise_compiler_error("var tuning_metric must be one of precision, recall, ndcg, map, hit_rate; got " ~ metric) }}
-{%- endif %}
-{%- if k not in var('eval_k') %}
-    {{ exceptions.raise_compiler_error("var tuning_k must be one of the cut-offs in var eval_k " ~ var('eval_k') ~ "; got " ~ k) }}
-{%- endif %}
+{#- the vars are checked in on-run-start (macros/validate_vars.sql) #}
 with best as (
     select
         model,
         trial
     from {{ metrics }}
-    where metric = '{{ metric }}'
+    where metric = {{ sql_string(metric) }}
         and k = {{ k }}
     qualify row_number() over (partition by model order by value desc, trial) = 1
 ),

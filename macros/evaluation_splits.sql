@@ -14,15 +14,7 @@
 {% macro holdout_users(users, salt, max_users) %}
 {%- set fraction = var('eval_holdout_fraction') | float %}
 {%- set min_artists = var('eval_min_artists') | int %}
-{%- if not (0 < fraction < 1) %}
-    {{ exceptions.raise_compiler_error("var eval_holdout_fraction must be in (0, 1); got " ~ var('eval_holdout_fraction')) }}
-{%- endif %}
-{%- if min_artists < 2 %}
-    {{ exceptions.raise_compiler_error("var eval_min_artists must be at least 2 (one artist to hold out, one to train on); got " ~ var('eval_min_artists')) }}
-{%- endif %}
-{%- if max_users is not none and (max_users | int) < 1 %}
-    {{ exceptions.raise_compiler_error("the number of evaluated users (eval_max_users, eval_tuning_max_users) must be a positive integer or null (all users); got " ~ max_users) }}
-{%- endif %}
+{#- the vars are checked in on-run-start (macros/validate_vars.sql) #}
 with eligible as (
     select
         user_index,
@@ -42,7 +34,7 @@ sized as (
             greatest(1, round({{ fraction }} * artists)::integer)
         ) as holdout_artists,
         row_number() over (
-            order by md5('{{ var("eval_seed") }}:{{ salt }}' || user_id), user_id
+            order by md5({{ sql_string(var('eval_seed') ~ ':' ~ salt) }} || user_id), user_id
         ) as draw_order
     from eligible
 )
@@ -76,7 +68,7 @@ with drawn as (
         users.is_evaluated,
         row_number() over (
             partition by plays.user_index
-            order by md5('{{ var("eval_seed") }}:{{ salt }}' || plays.user_id || ':' || plays.artist_mbid), plays.artist_mbid
+            order by md5({{ sql_string(var('eval_seed') ~ ':' ~ salt) }} || plays.user_id || ':' || plays.artist_mbid), plays.artist_mbid
         ) as draw_order
     from {{ plays }} as plays
     inner join {{ users }} as users

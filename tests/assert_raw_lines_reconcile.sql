@@ -1,16 +1,25 @@
 -- Every raw line is accounted for, per file: the lines the reader sees in the
 -- raw file = rows used + rows in rejects + valid rows out of scope. Each count
--- comes from the model that holds those rows, not from load_summary.
+-- comes from the model that holds those rows, not from load_summary. The
+-- reader skips lines that are not valid UTF-8 (skipped_raw_lines).
 with lines_read as (
     select
         'usersha1-artmbid-artname-plays.tsv' as source_file,
         count(*) as lines
-    from {{ source('lastfm', 'plays') }}
+    from (
+        select 1 from {{ source('lastfm', 'plays') }}
+        union all
+        select 1 from ({{ skipped_raw_lines('plays') }})
+    )
     union all
     select
         'usersha1-profile.tsv' as source_file,
         count(*) as lines
-    from {{ source('lastfm', 'profiles') }}
+    from (
+        select 1 from {{ source('lastfm', 'profiles') }}
+        union all
+        select 1 from ({{ skipped_raw_lines('profiles') }})
+    )
 ),
 
 accepted as (

@@ -25,13 +25,14 @@ def test_ease_weights_are_the_closed_form():
 
 def reference_ease(plays, artists, l2, weighting, top_n, country=None, band=None, country_weight=0.0,
                    band_weight=0.0):
-    """EASE on the `artists` most listened (ties by index) with the weighted
+    """EASE on the `artists` most listened (ties by index) of those with two
+    listeners or more, with the weighted
     one-hot country and age band as extra columns, scored by a loop, then the
     most listened unplayed artists after the EASE ones."""
     inputs = inputs_from(plays)
     listeners = (plays > 0).sum(0)
     order = sorted(range(plays.shape[1]), key=lambda a: (-listeners[a], a))
-    head = sorted(a for a in order[:artists] if listeners[a] > 0)
+    head = sorted([a for a in order if listeners[a] >= 2][:artists])
     w = weight_plays(inputs.plays, weighting).toarray()[:, head]
     z = [w]
     for codes, weight in ((country, country_weight), (band, band_weight)):
@@ -110,3 +111,19 @@ def test_ease_with_an_empty_catalogue_recommends_nothing():
     model = ease.fit_ease(inputs_from(np.zeros((3, 4))), np.random.default_rng(0))
     assert all(len(a) == 0 for a in model.recommend(np.arange(3), 5))
     assert isinstance(model.weighted_head, sp.csr_matrix)
+
+
+def test_one_users_own_artists_do_not_grow_the_ease_item_set():
+    """A user with 300 artists nobody else plays: EASE's dense item set (and
+    its |H|^2 gram) stays the artists two users share; the user's own
+    artists reach others through the popularity fallback."""
+    shared = random_plays(5, 30, 20, density=0.3)
+    plays = np.zeros((31, 320))
+    plays[:30, :20] = shared
+    plays[30, 20:] = np.arange(1, 301)
+    plays[30, :3] = 7
+    model = ease.fit_ease(inputs_from(plays), np.random.default_rng(0), artists=1000, l2=5.0)
+    two_or_more = [a for a in range(320) if (plays[:, a] > 0).sum() >= 2]
+    assert model.head.tolist() == two_or_more and max(two_or_more) < 20
+    got = as_lists(model.recommend(np.arange(31), 8))
+    assert_same_lists(got, reference_ease(plays, 1000, 5.0, "binary", 8), rel=1e-4)

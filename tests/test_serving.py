@@ -464,17 +464,17 @@ def read_state_in_new_process(serving_db: Path) -> list:
 
 def test_a_failed_build_leaves_the_serving_file_untouched(site, tmp_path):
     before = file_state(site.serving_db)
-    # a plays file that is not UTF-8: its staging model fails mid-build
+    # the two raw files swapped: the models run, the input guard fails mid-build
+    # (a plays file that is not UTF-8 used to stop the build; its lines are now rejected)
     broken = tmp_path / "broken"
     broken.mkdir()
-    shutil.copy(SAMPLE / "usersha1-profile.tsv", broken)
-    plays = (SAMPLE / "usersha1-artmbid-artname-plays.tsv").read_bytes()
-    (broken / "usersha1-artmbid-artname-plays.tsv").write_bytes(plays + b"\xff\xfe not utf-8\t\t\t1\n")
+    shutil.copy(SAMPLE / "usersha1-profile.tsv", broken / "usersha1-artmbid-artname-plays.tsv")
+    shutil.copy(SAMPLE / "usersha1-artmbid-artname-plays.tsv", broken / "usersha1-profile.tsv")
 
     result = dbt_build(site, broken)
-    assert result.returncode != 0, "a plays file that is not UTF-8 no longer fails the build: break it another way"
+    assert result.returncode != 0, "swapped raw files no longer fail the build: break it another way"
     results = run_results(site)
-    assert results["model.lastfm_recs.stg_lastfm__plays"]["status"] == "error"
+    assert results["test.lastfm_recs.assert_inputs_are_plausible"]["status"] == "error"
     assert results["model.lastfm_recs.serving_publication"]["status"] == "skipped"
     assert file_state(site.serving_db) == before
     assert sorted(os.listdir(site.serving_db.parent)) == [site.serving_db.name]

@@ -1,14 +1,10 @@
 -- The users in scope (docs/spec.md section 2, Scope): the first valid profile of each user,
 -- optionally filtered by gender and sampled reproducibly. user_index numbers
 -- them 0..n-1 in user_id order for the scoring arrays.
+-- The vars are checked in on-run-start (macros/validate_vars.sql) and reach
+-- the SQL as escaped literals.
 {%- set gender = var('gender') %}
 {%- set sample_fraction = var('sample_fraction') | float %}
-{%- if gender not in (none, 'm', 'f') %}
-    {{ exceptions.raise_compiler_error("var gender must be 'm', 'f' or null (all users); got '" ~ gender ~ "'") }}
-{%- endif %}
-{%- if not (0 < sample_fraction <= 1) %}
-    {{ exceptions.raise_compiler_error("var sample_fraction must be in (0, 1]; got " ~ var('sample_fraction')) }}
-{%- endif %}
 
 with profiles as (
     select * from {{ ref('stg_lastfm__profiles') }}
@@ -27,11 +23,11 @@ scoped as (
     -- noqa: disable=LT02
     where true
     {%- if gender is not none %}
-        and gender = '{{ gender }}'
+        and gender = {{ sql_string(gender) }}
     {%- endif %}
     {%- if sample_fraction < 1 %}
         -- md5 of seed and user id: the same users for the same seed, on any machine
-        and md5_number('{{ var("sample_seed") }}:' || user_id) % 1000000
+        and md5_number({{ sql_string(var('sample_seed') ~ ':') }} || user_id) % 1000000
             < {{ (sample_fraction * 1000000) | round | int }}
     {%- endif %}
 -- noqa: enable=LT02

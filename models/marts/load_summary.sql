@@ -1,7 +1,17 @@
--- What happened to the lines of each raw file: read, accepted, rejected (see
--- rejects) and out of scope (valid rows of users filtered out by the gender /
--- sample vars). read = accepted + rejected + out_of_scope, tested.
-with play_lines as (
+-- What happened to the lines of each raw file, one row per file (an empty
+-- file too, with zeros): read, accepted, rejected (see rejects) and out of
+-- scope (valid rows of users filtered out by the gender / sample vars).
+-- read = accepted + rejected + out_of_scope, tested.
+with raw_files as (
+    select source_file
+    from (
+        values
+            ('usersha1-artmbid-artname-plays.tsv'),
+            ('usersha1-profile.tsv')
+    ) as files (source_file)
+),
+
+play_lines as (
     select
         source_file,
         count(*) as lines_read,
@@ -30,8 +40,20 @@ profile_lines as (
         on profiles.user_id = profiles_in_scope.user_id
         and profiles.reject_reason is null
     group by profiles.source_file
+),
+
+counted as (
+    select * from play_lines
+    union all
+    select * from profile_lines
 )
 
-select * from play_lines
-union all
-select * from profile_lines
+select
+    raw_files.source_file,
+    coalesce(counted.lines_read, 0) as lines_read,
+    coalesce(counted.lines_accepted, 0) as lines_accepted,
+    coalesce(counted.lines_rejected, 0) as lines_rejected,
+    coalesce(counted.lines_out_of_scope, 0) as lines_out_of_scope
+from raw_files
+left join counted
+    on raw_files.source_file = counted.source_file

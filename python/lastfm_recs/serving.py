@@ -24,14 +24,18 @@ BI tools open a separate serving file instead, which this module writes:
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 
 import duckdb
+
+from lastfm_recs.warehouse_files import warehouse_path
 
 #: Written so that DuckDB 1.1 and later can read the file (storage version 64,
 #: which DuckDB 1.0 reads too).
@@ -129,7 +133,9 @@ def resolve_serving_path(configured: str | None, con: duckdb.DuckDBPyConnection)
     rows = con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()
-    warehouse = Path(rows[0][0]).absolute() if rows and rows[0][0] else None
+    # a build runs on a copy of the warehouse (lastfm_recs.warehouse_files):
+    # the default serving file is beside the warehouse, not the copy
+    warehouse = warehouse_path(rows[0][0]) if rows and rows[0][0] else None
     if configured:
         serving_path = Path(configured).absolute()
     elif warehouse is not None:
@@ -242,6 +248,30 @@ def _check_written(path: Path, table_rows: Mapping[str, int], views: Sequence[st
             check.execute(f"select * from {_ident(name)} limit 1").fetchall()
 
 
+def remove_stale_staging_files(target: Path) -> list[Path]:
+    """Remove the `<serving>.publishing-*` files (and their .wal) that a
+    publication killed before its rename left beside ``target``, and return
+    them. A file another process still holds open (a publication running
+    now: DuckDB keeps a lock on the file it writes) is left alone."""
+    removed = []
+    for leftover in sorted(target.parent.glob(glob_escape(target.name) + ".publishing-*")):
+        if leftover.name.endswith(".wal"):
+            if not leftover.with_name(leftover.name[: -len(".wal")]).exists():
+                leftover.unlink(missing_ok=True)  # its database file is gone
+                removed.append(leftover)
+            continue
+        try:
+            with open(leftover, "rb+") as handle:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # locked by a running publication, or already gone
+        for path in (leftover, leftover.with_name(leftover.name + ".wal")):
+            if path.exists():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     sources: Mapping[str, str],
@@ -276,6 +306,7 @@ def publish(
         raise PublicationError("nothing to publish: no source tables given")
     target = Path(serving_path).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging_files(target)
     token = uuid.uuid4().hex[:12]
     staging = target.with_name(f"{target.name}.publishing-{token}")
     alias = f"lastfm_serving_{token}"

@@ -1,7 +1,7 @@
 -- Every line of the plays file, typed, with the reason it cannot be used
 -- (null when it parses; later steps add the reasons that need other files).
 with source as (
-    {{ split_raw_lines(source('lastfm', 'plays'), 4) }}
+    {{ split_raw_lines(source('lastfm', 'plays'), 4, 'plays') }}
 ),
 
 typed as (
@@ -9,6 +9,7 @@ typed as (
         line_number,
         line,
         field_count,
+        read_error,
         fields[1] as user_id,
         lower(nullif(fields[2], '')) as artist_mbid,
         nullif(fields[3], '') as artist_name,
@@ -23,6 +24,7 @@ categorised as (
     select
         *,
         case
+            when read_error is not null then read_error
             when line = '' then 'empty line'
             when field_count <> 4
                 then 'wrong field count: ' || field_count || ' fields, expected 4'

@@ -1,7 +1,7 @@
 -- Every line of the profile file, typed, with the reason it is not used
 -- (null for the first valid profile of its user).
 with source as (
-    {{ split_raw_lines(source('lastfm', 'profiles'), 5) }}
+    {{ split_raw_lines(source('lastfm', 'profiles'), 5, 'profiles') }}
 ),
 
 typed as (
@@ -9,6 +9,7 @@ typed as (
         line_number,
         line,
         field_count,
+        read_error,
         fields[1] as user_id,
         nullif(fields[2], '') as gender,
         nullif(fields[3], '') as age_text,
@@ -21,6 +22,7 @@ categorised as (
     select
         *,
         case
+            when read_error is not null then read_error
             when line = '' then 'empty line'
             when field_count <> 5
                 then 'wrong field count: ' || field_count || ' fields, expected 5'

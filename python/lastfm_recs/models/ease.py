@@ -1,5 +1,6 @@
 """ease: EASE (Steck 2019, "Embarrassingly shallow autoencoders") on the
-``artists`` most listened artists H (ties by index), with the user's profile
+``artists`` most listened artists H (ties by index) among those with at least
+EASE_MIN_LISTENERS listeners, with the user's profile
 as extra input columns (side information in closed form, Jeunen, Van Balen &
 Goethals 2020). A linear item-item model with a closed form, not a
 factorisation::
@@ -49,6 +50,11 @@ from lastfm_recs.weighting import WEIGHTINGS, listeners, weight_plays
 #: Columns of B per contiguous chunk: w_H(u, .) B then reads cache-sized
 #: rows (measured at full size: 2.8x faster than one 5,000-column product).
 EASE_CHUNK_COLUMNS = 512
+
+#: Artists need this many listeners to enter EASE's dense item set H; the
+#: others are recommended by the popularity fallback. It bounds |H| by the
+#: data (at most half the play rows) rather than by one user's artists.
+EASE_MIN_LISTENERS = 2
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,10 @@ def fit_ease(inputs: ScoringInputs, rng: np.random.Generator, *, artists: int = 
     count = listeners(inputs.plays)
     popular = np.lexsort((np.arange(len(count)), -count))
     popular = popular[count[popular] > 0]
-    head = np.sort(popular[:artists])
+    # an artist only one user played relates no two users, and the dense
+    # gram is |H|^2: without this, one user with 10,000 artists of their own
+    # makes a 300-user build allocate gigabytes (docs/reliability.md)
+    head = np.sort(popular[count[popular] >= EASE_MIN_LISTENERS][:artists])
     weighted_head = sp.csr_matrix(weight_plays(inputs.plays, weighting)[:, head])
     profile = profile_columns(inputs.country_index, inputs.age_band_index, country_weight, age_band_weight)
     start = time.perf_counter()
