@@ -41,15 +41,18 @@ def checkout_generator(rev: str, dest: Path) -> Path:
     return dest / "python"
 
 
-def run_once(pythonpath: Path, users: int, seed: int, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one generator run in a child process.
+def run_once(pythonpath: Path, users: int, seed: int, out: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one
+    generator run in a child process (CPU time is the fairer figure on a
+    shared machine).
 
     The child is started through a tiny wrapper that reports its own
     ru_maxrss, so earlier children do not mask the figure."""
     code = ("import resource, sys, runpy; sys.argv = ['sample_data'] + sys.argv[1:];\n"
             "try:\n    runpy.run_module('lastfm_recs.sample_data', run_name='__main__')\n"
             "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
-            "print('maxrss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+            "r = resource.getrusage(resource.RUSAGE_SELF)\n"
+            "print('maxrss_kib', r.ru_maxrss, r.ru_utime + r.ru_stime, file=sys.stderr)\n"
             "sys.exit(code)")
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, "--users", str(users), "--seed", str(seed), "--out",
@@ -58,8 +61,8 @@ def run_once(pythonpath: Path, users: int, seed: int, out: Path) -> tuple[float,
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"generator under {pythonpath} failed:\n{proc.stderr}")
-    rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("maxrss_kib")]
-    return wall, rss[-1] / 1024
+    last = [line.split() for line in proc.stderr.splitlines() if line.startswith("maxrss_kib")][-1]
+    return wall, float(last[2]), int(last[1]) / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.baseline_rev:
             runs.append((f"revision {args.baseline_rev}", checkout_generator(args.baseline_rev, Path(tmp))))
-        print(f"| generator | users | wall s | peak RSS MiB | plays file MB |\n| --- | --- | --- | --- | --- |")
+        print("| generator | users | wall s | CPU s | peak RSS MiB | plays file MB |\n| --- | --- | --- | --- | --- | --- |")
         for name, path in runs:
             out = args.out / name.replace(" ", "_")
-            wall, rss = run_once(path, args.users, args.seed, out)
+            wall, cpu, rss = run_once(path, args.users, args.seed, out)
             size = (out / "usersha1-artmbid-artname-plays.tsv").stat().st_size / 1e6
-            print(f"| {name} | {args.users:,} | {wall:.1f} | {rss:.0f} | {size:.0f} |", flush=True)
+            print(f"| {name} | {args.users:,} | {wall:.1f} | {cpu:.1f} | {rss:.0f} | {size:.0f} |", flush=True)
             if not args.keep:
                 shutil.rmtree(out)
     return 0
