@@ -12,22 +12,25 @@ How the synthetic data differs from the real Last.fm 360K dataset:
   (they are valid sha1 / UUID shapes but match nothing real), artist names are
   built from word and syllable lists (English, accented Latin, Cyrillic,
   Japanese, Korean and Chinese), so no real artist appears.
-- Taste is a simple mixture model, not real listening: every artist has one of
-  a few dozen genres and a Zipf-like popularity; each user mixes 1-3 genres
-  and draws ~70% of their top artists from those genres, ~15% from global
-  popularity, ~15% from artists local to their country and ~1% uniformly
-  from the whole catalogue (the long tail). Real taste is far
-  richer (sub-genres, eras, artist-to-artist similarity), so absolute
-  recommendation quality measured here says little about the real data; the
-  relative behaviour (heavy tail, sparsity, clusters) is what it reproduces.
-- Marginals are matched approximately, not exactly: about 50 artists per user
-  (mean ~48.7 rows), plays per row heavy tailed (median ~85, mean ~200), the
-  real country shares for the top 20 countries and a random Zipf-like spread
-  over the others, gender 67/24/9 % (m/f/empty), ages peaking in the early
-  twenties with ~20% empty, signup dates 2002-2009. At full size the numbers
-  of users and rows, and of MBID and name-only artists, are close to the real
-  ones (359,347 users, ~17.5 M rows, ~187 K and ~107 K artists); smaller sizes
-  use a catalogue that shrinks sublinearly with the number of users.
+- Taste is a latent model, not real listening, calibrated so that the shape
+  of the data matches the HetRec 2011 Last.fm play counts (long tail,
+  concentration, plays per row; see docs/synthetic-data.md). Artists are a
+  popularity-ranked head plus a tail of obscure artists; every artist
+  belongs to a scene (a fine cluster), scenes to genres. Each user mixes 1-3
+  scenes and draws their top artists from global popularity (a per-user
+  "mainstream" share, ~25% on average), from their scenes' heads or those
+  scenes' genres, from their scenes' tails (~12%: in small samples these are
+  the single-listener artists) and, a modest ~6%, from artists local to
+  their country. Taste is drawn independently of age and gender and only
+  that small local part depends on the country, so the profile explains
+  little of it, as on real data.
+- Marginals are matched approximately, not exactly: about 49 artists per
+  user, plays per row heavy tailed like the real counts (median ~250, p10
+  ~35, p90 ~1,500, p99 ~6,500), the real country shares for the top 20
+  countries and a random Zipf-like spread over the others, gender 67/24/9 %
+  (m/f/empty), ages peaking in the early twenties with ~20% empty, signup
+  dates 2002-2009. The catalogue grows sublinearly with the number of users
+  (head ~ n^0.4, tail ~ n^0.2, name-only artists linearly).
 - Dirt is injected at fixed rates with a floor, so even a 100-user sample has
   several instances of each kind (names with ``"``, Unicode names, several
   spellings per MBID and the same user with two spellings of one MBID, empty
