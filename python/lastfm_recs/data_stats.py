@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (d / LASTFM360K_FILE).is_file():
             ap.error(f"--lastfm360k {d}: no {LASTFM360K_FILE} there")
         pairs, skipped = read_lastfm360k(d)
-        columns.append((f"{d.name} (360K, {skipped} lines left out)", listening_stats(pairs)))
+        columns.append((f"{d.name} (360K; {skipped} bad lines left out)", listening_stats(pairs)))
     print(markdown_table(columns))
     return 0
 
