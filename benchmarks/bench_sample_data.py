@@ -13,7 +13,6 @@ removed afterwards unless --keep.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import subprocess
 import sys
@@ -78,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.baseline_rev:
             runs.append((f"revision {args.baseline_rev}", checkout_generator(args.baseline_rev, Path(tmp))))
-        print("| generator | users | wall s | CPU s | peak RSS MiB | plays file MB |\n| --- | --- | --- | --- | --- | --- |")
+        print("| generator | users | wall s | CPU s | peak RSS MiB | plays file MB |")
+        print("| --- | --- | --- | --- | --- | --- |")
         for name, path in runs:
             out = args.out / name.replace(" ", "_")
             wall, cpu, rss = run_once(path, args.users, args.seed, out)

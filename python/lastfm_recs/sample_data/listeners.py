@@ -34,10 +34,11 @@ class Users:
     ``country`` is an index into the countries seed or -1 (empty); ``age`` is
     ``AGE_EMPTY`` when empty; ``n_rows`` is the number of distinct artists the
     user lists (0 for cold users); ``mu`` the log play level of the user's top
-    artist and ``decline`` how fast log plays fall with ln(rank); ``scenes`` / ``scene_w`` the user's 1-3 scenes and mixing
-    weights; ``mainstream`` the share of draws from global popularity. Taste
-    is drawn independently of the profile fields (only the local-artist
-    share depends on the country).
+    artist and ``decline`` how fast log plays fall with ln(rank); ``scenes`` /
+    ``scene_w`` the user's 1-3 scenes and mixing weights; ``mainstream``
+    the share of draws from global popularity. Taste is drawn independently
+    of the profile fields (only the local-artist share depends on the
+    country).
     """
 
     ids: list[str]
