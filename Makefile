@@ -26,7 +26,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint
+.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -39,6 +39,7 @@ help:
 	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
 	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS, BENCH_BASELINE) and the seed comparison at 50,000 users"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
+	@echo "make data-stats HETREC_DIR=...  real-vs-synthetic table (HetRec user_artists.dat vs as many generated users)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
 
 venv: $(STAMP)
@@ -112,6 +113,16 @@ bench: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample
+
+# The real-vs-synthetic table of docs/synthetic-data.md: HETREC_DIR holds a
+# HetRec 2011 user_artists.dat; the generator writes STATS_USERS users (the
+# development half's 946) into data/bench/ (git-ignored) beside it.
+HETREC_DIR ?=
+STATS_USERS ?= 946
+data-stats: $(STAMP)
+	@test -n "$(HETREC_DIR)" || { echo "make data-stats: set HETREC_DIR to a directory holding user_artists.dat" >&2; exit 2; }
+	$(BIN)/python -m lastfm_recs.sample_data --users $(STATS_USERS) --seed 42 --out data/bench/stats-$(STATS_USERS) --quiet > /dev/null
+	$(BIN)/python -m lastfm_recs.data_stats --hetrec "$(HETREC_DIR)" --lastfm360k data/bench/stats-$(STATS_USERS)
 
 clean:
 	rm -rf target logs warehouse

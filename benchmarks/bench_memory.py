@@ -24,10 +24,9 @@ import time
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "python"))
+from lastfm_recs.sample_data import generate_dataset
 
-from lastfm_recs.sample_data import generate_dataset  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 PLAYS = "usersha1-artmbid-artname-plays.tsv"
 PROFILES = "usersha1-profile.tsv"
