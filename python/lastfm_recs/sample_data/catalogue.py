@@ -25,6 +25,7 @@ from lastfm_recs.sample_data.plan import (
     Plan,
 )
 
+
 # --- artists -----------------------------------------------------------------
 @dataclass
 class Catalogue:

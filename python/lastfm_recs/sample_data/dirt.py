@@ -8,6 +8,7 @@ from lastfm_recs.sample_data.catalogue import Catalogue
 from lastfm_recs.sample_data.listeners import AGE_EMPTY, Chunk, Users
 from lastfm_recs.sample_data.plan import Plan
 
+
 def inject_row_dirt(rng: np.random.Generator, cat: Catalogue, ch: Chunk,
                     q: dict[str, int]) -> tuple[Chunk, dict[str, int]]:
     """Row-level dirt on disjoint rows: a second spelling of the same MBID for
