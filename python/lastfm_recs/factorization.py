@@ -73,12 +73,16 @@ def _dense_blocks(n_users: int, n_columns: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class FactorModel:
-    """Fitted als: ``user_factors`` (n_users, f), ``item_factors`` (A, f)."""
+    """Fitted als: ``user_factors`` (n_users, f), ``item_factors`` (A, f);
+    ``confidence`` c and ``regularization`` are kept for the explanations
+    (lastfm_recs.explain)."""
 
     user_factors: np.ndarray
     item_factors: np.ndarray
     seen: sp.csr_matrix
     progress: Progress | None = None
+    confidence: sp.csr_matrix | None = None
+    regularization: float = 0.0
 
     def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
         top_n = check_count("top_n", top_n, 1)
@@ -128,6 +132,8 @@ def fit_als(inputs: ScoringInputs, rng: np.random.Generator, *, factors: int = 6
         item_factors=np.asarray(model.item_factors),
         seen=inputs.plays,
         progress=progress,
+        confidence=confidence,
+        regularization=regularization,
     )
 
 
