@@ -42,6 +42,9 @@ SORT_KEYS: Mapping[str, str] = {
     "artist_popularity_by_country": "country, popularity_rank",
     "rejects": "source_file, line_number",
     "load_summary": "source_file",
+    "recommendation_reasons": "user_id, rank, reason_rank",
+    "similar_artists": "artist_mbid, rank",
+    "artist_weights": "artist_mbid, rank",
 }
 
 #: Name of the table in the serving file that lists what was published.
