@@ -8,8 +8,8 @@
                                                   artist weights (409 when the model has none)
     GET  /docs                                    the OpenAPI documentation
 
-Connections: one read-only DuckDB connection to the serving file per
-publication, reused by every request, with one cursor per worker thread
+Connections: one DuckDB connection per publication (an in-memory database
+that attaches the serving file read-only), reused by every request, with one cursor per worker thread
 (a DuckDB connection must not be used by two threads at once). Each request
 compares the file's identity (device, inode, mtime, size: os.stat, a few
 microseconds) with that of the open publication; a new publication replaces
@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ class _Publication:
 
     identity: tuple[int, int, int, int]
     connection: duckdb.DuckDBPyConnection
+    alias: str
     info: dict[str, Any]
     cursors: dict[int, duckdb.DuckDBPyConnection] = field(default_factory=dict)
     in_use: int = 0
@@ -178,7 +180,8 @@ def _identity(path: Path) -> tuple[int, int, int, int]:
 
 def _read_info(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
     """What /health reports, read once per publication."""
-    tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+    tables = {row[0] for row in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
     rows = dict(con.execute(
         "select object_name, row_count from publication_info where object_type = 'table'").fetchall())
     published = con.execute("select max(published_at_utc) from publication_info").fetchall()[0][0]
@@ -204,9 +207,15 @@ class ServingFile:
         self._current: _Publication | None = None
 
     def _open(self, identity: tuple[int, int, int, int]) -> _Publication:
+        # a new in-memory database attaching the file: duckdb.connect(path) would hand back the
+        # cached instance of the old file while its connection is open
+        alias = f"publication_{uuid.uuid4().hex[:12]}"
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
-            return _Publication(identity, con, _read_info(con, self.path))
+            con = duckdb.connect()
+            path = str(self.path).replace("'", "''")
+            con.execute(f"attach '{path}' as {alias} (read_only)")
+            con.execute(f"use {alias}")
+            return _Publication(identity, con, alias, _read_info(con, self.path))
         except (duckdb.Error, OSError) as error:
             raise ServingUnavailable(f"cannot read the serving file {self.path}: {error}") from error
 
@@ -244,7 +253,9 @@ class ServingFile:
             cursor = publication.cursors.get(thread)
             if cursor is None:
                 with self._lock:
-                    cursor = publication.cursors[thread] = publication.connection.cursor()
+                    cursor = publication.connection.cursor()
+                cursor.execute(f"use {publication.alias}")
+                publication.cursors[thread] = cursor
             yield cursor, publication.info
         finally:
             self._release(publication)
