@@ -99,42 +99,43 @@ def _row_values(mat: sp.csr_matrix, users: np.ndarray, own: np.ndarray) -> np.nd
 
 def _ease(model: Ease) -> BlockExplainer:
     head = model.head
+    # B's columns as rows (|H|, |Z|) float32, so that the weights of one
+    # recommended artist are one contiguous row: the gathers below read rows of
+    # the artists in turn instead of striding through B (cache misses)
+    columns = np.concatenate([np.ascontiguousarray(chunk.T) for chunk in model.weight_chunks]) \
+        if model.weight_chunks else np.zeros((0, len(head)), np.float32)
 
     def explain_block(users, rec_row, rec_artist, own):
-        out = np.zeros((len(rec_row), own.shape[1]))
+        out = np.zeros((len(rec_row), own.shape[1]), dtype=np.float32)
         if len(head) == 0 or own.shape[1] == 0:
             return out
         pos_a = np.minimum(np.searchsorted(head, rec_artist), len(head) - 1)
-        in_head_a = head[pos_a] == rec_artist
         pos_own = np.minimum(np.searchsorted(head, np.maximum(own, 0)), len(head) - 1)
         in_head_own = (own >= 0) & (head[pos_own] == own)
         # w_H(u, i) in the layout of own (0 outside H and on the padding)
-        weight = np.zeros(own.shape)
+        weight = np.zeros(own.shape, dtype=np.float32)
         rows = model.weighted_head[users]
         rows.sort_indices()
         weight[in_head_own] = rows.data
-        # the user's profile columns of z, padded: values and column offsets in z past H
+        # the user's profile columns of z, padded: values and positions in z past H
         profile_rows = model.profile[users]
         profile_width = int(np.diff(profile_rows.indptr).max()) if profile_rows.shape[1] and len(users) else 0
-        profile = np.zeros((len(users), profile_width))
+        profile = np.zeros((len(users), profile_width), dtype=np.float32)
         profile_column = np.zeros((len(users), profile_width), dtype=np.int64)
         if profile_width:
             filled = np.arange(profile_width)[None, :] < np.diff(profile_rows.indptr)[:, None]
             profile[filled] = profile_rows.data
-            profile_column[filled] = profile_rows.indices
-        chunk_of_a = pos_a // EASE_CHUNK_COLUMNS
-        for chunk_id in np.unique(chunk_of_a[in_head_a]):
-            recs = np.flatnonzero(in_head_a & (chunk_of_a == chunk_id))
-            chunk = model.weight_chunks[chunk_id]
-            column = (pos_a[recs] - chunk_id * EASE_CHUNK_COLUMNS)[:, None]
-            out[recs] = weight[rec_row[recs]] * chunk[pos_own[rec_row[recs]], column]
-            if profile.shape[1]:
-                # a head artist with an EASE score <= 0 is in the list as popularity fill: no reasons
-                rows = rec_row[recs]
-                ease_score = out[recs].sum(axis=1) + (profile[rows] * chunk[len(head) + profile_column[rows], column]).sum(axis=1)
-            else:
-                ease_score = out[recs].sum(axis=1)
-            out[recs[ease_score <= 0]] = 0.0
+            profile_column[filled] = profile_rows.indices + len(head)
+        recs = np.flatnonzero(head[pos_a] == rec_artist)
+        recs = recs[np.argsort(pos_a[recs], kind="stable")]  # artist by artist: each row of B^T read once
+        artist_rows = pos_a[recs][:, None]
+        user_rows = rec_row[recs]
+        out[recs] = weight[user_rows] * columns[artist_rows, pos_own[user_rows]]
+        ease_score = out[recs].sum(axis=1)
+        if profile_width:
+            ease_score += (profile[user_rows] * columns[artist_rows, profile_column[user_rows]]).sum(axis=1)
+        # a head artist with an EASE score <= 0 is in the list as popularity fill: no reasons
+        out[recs[ease_score <= 0]] = 0.0
         return out
 
     return explain_block
@@ -300,14 +301,14 @@ def top_reasons(contribution: np.ndarray, artists: np.ndarray, score: np.ndarray
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
     if n == 0 or width == 0:
         return empty
-    positive = np.where(contribution > 0, contribution, 0.0)
-    rest = score - contribution.sum(axis=1)
-    total = positive.sum(axis=1) + np.maximum(rest, 0.0)
+    positive = np.maximum(contribution, 0)
+    rest = score - contribution.sum(axis=1, dtype=np.float64)
+    total = positive.sum(axis=1, dtype=np.float64) + np.maximum(rest, 0.0)
     k = min(max_reasons, width)
     # the k-th largest value of each row bounds the candidates (ties kept), then an exact sort of those few
-    kth = -np.partition(-positive, k - 1, axis=1)[:, k - 1]
-    row, column = np.nonzero((positive >= kth[:, None]) & (positive > 0))
-    value = positive[row, column]
+    kth = np.partition(positive, width - k, axis=1)[:, width - k]
+    row, column = np.nonzero(positive >= np.maximum(kth, np.finfo(positive.dtype).tiny)[:, None])
+    value = positive[row, column].astype(np.float64)
     order = np.lexsort((column, -value, row))  # columns are in artist order: ties by artist
     row, column, value = row[order], column[order], value[order]
     starts = np.searchsorted(row, np.arange(n))
