@@ -51,7 +51,7 @@ def _ease_weights(model: Ease, top_k: int) -> ArtistWeights:
     n = len(head)
 
     def work(start: int, end: int):
-        rows = np.hstack([chunk[start:end] for chunk in model.weight_chunks]).astype(np.float64)  # B(i, .) over H
+        rows = np.hstack([chunk[start:end] for chunk in model.weight_chunks])  # B(i, .) over H, float32
         own = sp.csr_matrix((np.ones(end - start), (np.arange(end - start), np.arange(start, end))),
                             shape=(end - start, n))
         row, rank, column, weight = top_n_dense(rows, own, top_n=min(top_k, n))
