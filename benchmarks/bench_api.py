@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_api.py
     .venv/bin/python benchmarks/bench_api.py --serving /path/lastfm_serving.duckdb --requests 5000
+    .venv/bin/python benchmarks/bench_api.py --shape-users 359347   # a placeholder file of full size
 
 Starts the API (python -m lastfm_recs.api) on 127.0.0.1 over a copy of the
 serving file, then, for each --clients level (default 1, 16, 64), runs that
@@ -12,6 +13,11 @@ Then the same at --republish-clients clients while the serving file is
 republished every --republish-every seconds (a fresh copy os.replace'd over
 it, as a build publishes). Prints per level: requests, errors (any status
 but 200, or a broken connection), requests/s, p50 / p99 / max latency.
+
+--shape-users N serves instead a placeholder serving file of the full
+dataset's shape (N users x 20 recommendations x 3 reasons over 186,642
+artists, ids and scores drawn at random): the lookup cost depends on the
+sizes, not on the scores, and it takes a minute instead of a full build.
 
 The clients are a minimal HTTP/1.1 client on asyncio streams in this
 process, so that the client costs little of the machine's CPU next to the
@@ -44,6 +50,45 @@ def default_serving_path() -> Path:
         return Path(configured)
     warehouse = Path(os.environ.get("LASTFM_DB", ROOT / "warehouse" / "lastfm.duckdb"))
     return warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
+
+
+def placeholder_serving_file(path: Path, n_users: int, n_artists: int = 186_642) -> None:
+    """A serving file of the read API's tables with n_users users x 20
+    recommendations x 3 reasons, random ids and scores (module docstring)."""
+    sys.path.insert(0, str(ROOT / "python"))
+    from lastfm_recs.serving import publish
+
+    con = duckdb.connect()
+    con.execute("set preserve_insertion_order = false")
+    mbid = ("substr(md5(i::varchar), 1, 8) || '-' || substr(md5(i::varchar), 9, 4) || '-' || "
+            "substr(md5(i::varchar), 13, 4) || '-' || substr(md5(i::varchar), 17, 4) || '-' || "
+            "substr(md5(i::varchar), 21, 12)")
+    con.execute(f"create table artists as select {mbid} as artist_mbid, 'artist ' || i as artist_name, "
+                f"1 + (i % 500) as listeners from range({n_artists}) t(i)")
+    con.execute("create table codes as select artist_mbid, artist_name, row_number() over () - 1 as code from artists")
+    con.execute(f"""create table recommendations as
+        select md5(u::varchar) || substr(md5((u + 1)::varchar), 1, 8) as user_id, r::integer as rank,
+               codes.artist_mbid, codes.artist_name, 1.0 / r as score
+        from range({n_users}) t(u) cross join range(1, 21) s(r)
+        inner join codes on codes.code = hash(u, r) % {n_artists}""")
+    con.execute(f"""create table recommendation_reasons as
+        select user_id, rank, recommendations.artist_mbid, k as reason_rank, codes.artist_mbid as reason_artist_mbid,
+               codes.artist_name as reason_artist_name, 0.1 * score as contribution, 0.3 / k as share
+        from recommendations cross join range(1, 4) s(k)
+        inner join codes on codes.code = hash(user_id, rank, k) % {n_artists}""")
+    con.execute("""create table similar_artists as
+        select codes.artist_mbid, k as rank, other.artist_mbid as similar_artist_mbid,
+               other.artist_name as similar_artist_name, 1.0 / k as score
+        from (select * from codes where code < 10000) codes cross join range(1, 21) s(k)
+        inner join codes as other on other.code = hash(codes.code, k) % 10000""")
+    con.execute("create table artist_weights as select artist_mbid, rank::integer as rank, "
+                "similar_artist_mbid as neighbour_mbid, similar_artist_name as neighbour_name, "
+                "score as weight, 'ease' as model from similar_artists")
+    con.execute("create table model_info as select 'ease' as model, '{}' as model_params, 'ease' as weights_model")
+    tables = ["artists", "recommendations", "recommendation_reasons", "similar_artists", "artist_weights",
+              "model_info"]
+    publish(con, {name: f"select * from memory.main.{name}" for name in tables}, path)
+    con.close()
 
 
 def free_port() -> int:
@@ -131,9 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--republish-every", type=float, default=1.0, help="seconds between republications")
     parser.add_argument("--users", type=int, default=2000, help="distinct users asked (random, seeded)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shape-users", type=int, default=0,
+                        help="serve a placeholder serving file of this many users instead (module docstring)")
     parser.add_argument("--path", default="/users/{user}/recommendations?limit=20",
                         help="the request, {user} = a random user id (e.g. /health for the framework alone)")
     args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench_api_"))
+    if args.shape_users:
+        started = time.perf_counter()
+        args.serving = work / "placeholder.duckdb"
+        placeholder_serving_file(args.serving, args.shape_users)
+        print(f"placeholder serving file of {args.shape_users:,} users written in "
+              f"{time.perf_counter() - started:.0f} s")
     if not args.serving.is_file():
         parser.error(f"serving file {args.serving} not found: run make build first")
     random.seed(args.seed)
@@ -143,7 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     users = random.sample(everyone, min(args.users, len(everyone)))
     paths = [args.path.format(user=user) for user in users]
 
-    work = Path(tempfile.mkdtemp(prefix="bench_api_"))
     served = work / "serving.duckdb"
     shutil.copyfile(args.serving, served)
     port = free_port()
@@ -151,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     server = subprocess.Popen([sys.executable, "-m", "lastfm_recs.api", "--serving-db", str(served),
                                "--host", "127.0.0.1", "--port", str(port)], env=env)
     try:
+        started = time.perf_counter()
         wait_ready(port, server)
+        print(f"API ready (first publication loaded) in {time.perf_counter() - started:.1f} s")
         print(f"serving file {args.serving} ({args.serving.stat().st_size / 2**20:.0f} MiB), {len(users)} users, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         print("| clients | requests | errors | requests/s | p50 ms | p99 ms | max ms | republications |")
