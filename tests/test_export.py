@@ -13,7 +13,9 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from lastfm_recs.export import ExportError, export
 
-A, B, C = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002", "cccccccc-0000-0000-0000-000000000003"
+A = "aaaaaaaa-0000-0000-0000-000000000001"
+B = "bbbbbbbb-0000-0000-0000-000000000002"
+C = "cccccccc-0000-0000-0000-000000000003"
 U1, U2 = "1" * 40, "2" * 40
 
 

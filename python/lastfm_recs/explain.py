@@ -14,15 +14,23 @@ index), each with
 so the shares of a recommendation's reasons are in (0, 1] and sum to at most
 1; when no part is negative, share(i) = c(i) / s. Per model:
 
-| model | c(i) |
-| --- | --- |
-| ease | w_H(u, i) B(i, a) exactly (a outside H, the popularity fill: none) |
-| item_knn | w(u, i) S(i, a) exactly |
-| user_knn_cosine | (1 - beta) x_u(i) sum over v in N(u) of x_v(i) x_v(a), x = unit rows of w: exactly the plays part of sim(u, v) taken apart artist by artist |
-| user_knn (seed) | each neighbour's term w(u, v) p(v, a) / k split over the artists u shares with v in proportion to p(u, i) p(v, i) (cold neighbours: p(v, .) = the baseline); neighbours sharing nothing go to r |
-| als | implicit's ``explain``: c(i) = c_ui y_a^T W_u y_i (Hu, Koren & Volinsky 2008, section 5); its total is x_u . y_a for the user's factors re-solved exactly, so r holds what the last item sweep and the solver changed |
-| hybrid | sum over the components m whose list holds a of weights[m] / max of L_m(u) times m's c(i) |
-| popularity, random, profile_popularity | none (nothing of the user's artists enters the score) |
+- ease: c(i) = w_H(u, i) B(i, a) exactly (a outside H or with an EASE
+  score <= 0, the popularity fill: none);
+- item_knn: c(i) = w(u, i) S(i, a) exactly;
+- user_knn_cosine: c(i) = (1 - beta) x_u(i) sum over v in N(u) of
+  x_v(i) x_v(a), x = unit rows of w: the plays part of sim(u, v) taken
+  apart artist by artist, exactly (the profile part is r);
+- user_knn (seed): each neighbour's term w(u, v) p(v, a) / k split over the
+  artists u shares with v in proportion to p(u, i) p(v, i) (cold
+  neighbours: p(v, .) = the baseline); neighbours sharing nothing go to r;
+- als: implicit's ``explain``, c(i) = c_ui y_a^T W_u y_i (Hu, Koren &
+  Volinsky 2008, section 5); its total is x_u . y_a for the user's factors
+  re-solved exactly, so r holds what the last item sweep and the solver
+  changed;
+- hybrid: sum over the components m whose list holds a of
+  weights[m] / max of L_m(u) times m's c(i);
+- popularity, random, profile_popularity: none (the user's artists do not
+  enter the score).
 
 Every c(i) is computed from the fitted model, never by refitting it (the
 seed's user_knn finds its neighbours again: its model is the search).
@@ -38,7 +46,7 @@ import scipy.sparse as sp
 from lastfm_recs.blocks import Progress, even_blocks, map_blocks
 from lastfm_recs.checks import check_count
 from lastfm_recs.cosine_knn import ItemKnn, UserKnnCosine
-from lastfm_recs.factorization import EASE_CHUNK_COLUMNS, Ease, FactorModel
+from lastfm_recs.factorization import Ease, FactorModel
 from lastfm_recs.hybrid import Hybrid
 from lastfm_recs.ranking import Recommendations
 
