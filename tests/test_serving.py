@@ -42,6 +42,10 @@ PUBLISHED_TABLES = {
     "artist_popularity_by_country",
     "rejects",
     "load_summary",
+    "recommendation_reasons",
+    "similar_artists",
+    "artist_weights",
+    "model_info",
     serving.PUBLICATION_INFO,
 }
 PUBLISHED_VIEWS = {view.name for view in serving.SERVING_VIEWS}
