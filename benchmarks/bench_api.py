@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--republish-every", type=float, default=1.0, help="seconds between republications")
     parser.add_argument("--users", type=int, default=2000, help="distinct users asked (random, seeded)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="API server processes")
     parser.add_argument("--shape-users", type=int, default=0,
                         help="serve a placeholder serving file of this many users instead (module docstring)")
     parser.add_argument("--path", default="/users/{user}/recommendations?limit=20",
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     server = subprocess.Popen([sys.executable, "-m", "lastfm_recs.api", "--serving-db", str(served),
-                               "--host", "127.0.0.1", "--port", str(port)], env=env)
+                               "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+                              env=env)
     try:
         started = time.perf_counter()
         wait_ready(port, server)

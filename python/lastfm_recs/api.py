@@ -556,12 +556,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--serving-db", default=os.environ.get("LASTFM_SERVING_DB"),
                         help="the serving file (default: LASTFM_SERVING_DB)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")),
+                        help="server processes (each holds its own copy of the user lists)")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     if not args.serving_db:
         parser.error("set LASTFM_SERVING_DB or --serving-db to the serving file")
-    uvicorn.run(create_app(args.serving_db), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=False)
+    if args.workers > 1:  # uvicorn starts each worker from the import string; create_app reads the variable
+        os.environ["LASTFM_SERVING_DB"] = str(args.serving_db)
+        uvicorn.run("lastfm_recs.api:create_app", factory=True, workers=args.workers, host=args.host,
+                    port=args.port, log_level=args.log_level, access_log=False)
+    else:
+        uvicorn.run(create_app(args.serving_db), host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=False)
     return 0
 
 
