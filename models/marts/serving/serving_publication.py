@@ -10,11 +10,6 @@ import pyarrow as pa
 from lastfm_recs.serving import publish, resolve_serving_path
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
     marts = {
@@ -27,17 +22,11 @@ def model(dbt, session):
         "recommendation_reasons": dbt.ref("recommendation_reasons"),
         "similar_artists": dbt.ref("similar_artists"),
         "artist_weights": dbt.ref("artist_weights"),
+        "model_info": dbt.ref("model_info"),
     }
-    sources = {name: relation.sql_query() for name, relation in marts.items()}
-    # which model made the lists (the read API reports it and folds in only with its weights)
-    sources["model_info"] = (
-        f"select {_literal(dbt.config.get('model'))} as model, "
-        f"{_literal(dbt.config.get('model_params'))} as model_params, "
-        f"(select any_value(model) from ({sources['artist_weights']})) as weights_model"
-    )
     publication = publish(
         session,
-        sources,
+        {name: relation.sql_query() for name, relation in marts.items()},
         resolve_serving_path(dbt.config.get("serving_db"), session),
     )
     row = {
