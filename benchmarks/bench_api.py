@@ -90,6 +90,17 @@ def placeholder_serving_file(path: Path, n_users: int, n_artists: int = 186_642)
     con.close()
 
 
+def server_rss_mib(pid: int) -> float:
+    """Resident memory of the API process (Linux /proc), in MiB; NaN elsewhere."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -149,7 +160,7 @@ def run_level(port: int, paths: list[str], clients: int, requests: int, seconds:
             "max": 1000 * ordered[-1] if ordered else float("nan"), "first_error": errors[0] if errors else ""}
 
 
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_ready(port: int, server: subprocess.Popen, timeout: float) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if server.poll() is not None:
@@ -176,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=2000, help="distinct users asked (random, seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="API server processes")
+    parser.add_argument("--ready-timeout", type=float, default=900.0,
+                        help="seconds to wait for the API's first answer (it loads the publication)")
     parser.add_argument("--shape-users", type=int, default=0,
                         help="serve a placeholder serving file of this many users instead (module docstring)")
     parser.add_argument("--path", default="/users/{user}/recommendations?limit=20",
@@ -206,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
                               env=env)
     try:
         started = time.perf_counter()
-        wait_ready(port, server)
-        print(f"API ready (first publication loaded) in {time.perf_counter() - started:.1f} s")
+        wait_ready(port, server, args.ready_timeout)
+        print(f"API ready (first publication loaded) in {time.perf_counter() - started:.1f} s, "
+              f"server memory {server_rss_mib(server.pid):.0f} MiB")
         print(f"serving file {args.serving} ({args.serving.stat().st_size / 2**20:.0f} MiB), {len(users)} users, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         print("| clients | requests | errors | requests/s | p50 ms | p99 ms | max ms | republications |")
@@ -244,7 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         show(result, str(republished[0]))
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still loading a publication: no graceful stop needed
+            server.kill()
+            server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
