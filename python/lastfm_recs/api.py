@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -312,7 +313,11 @@ class ServingFile:
         alias = f"publication_{uuid.uuid4().hex[:12]}"
         con = None
         try:
-            con = duckdb.connect()
+            con = duckdb.connect(config={
+                # DuckDB keeps what loading the lists needed (4 GB at full size unbounded, 1.7 GB with 1 GB)
+                "memory_limit": os.environ.get("LASTFM_API_MEMORY_LIMIT", "1GB"),
+                "temp_directory": str(Path(tempfile.gettempdir()) / "lastfm_recs_api"),
+            })
             path = str(self.path).replace("'", "''")
             con.execute(f"attach '{path}' as {alias} (read_only)")
             con.execute(f"use {alias}")
