@@ -26,7 +26,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats
+.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats export serve
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -38,6 +38,8 @@ help:
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
 	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
 	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS, BENCH_BASELINE) and the seed comparison at 50,000 users"
+	@echo "make export  write the serving file's lists to EXPORT_DIR as DynamoDB JSON (*.json.gz) and Parquet"
+	@echo "make serve   read API over the serving file on HOST:PORT (default 127.0.0.1:8000), docs at /docs"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make data-stats HETREC_DIR=...  real-vs-synthetic table (HetRec user_artists.dat vs as many generated users)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
@@ -110,6 +112,18 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --users $(BENCH_USERS) --repeats $(BENCH_REPEATS) $(if $(BENCH_BASELINE),--baseline-vars '$(BENCH_BASELINE)')
 	$(BIN)/python benchmarks/bench_build.py --users $(SEED_COMPARE_USERS)
 	$(BIN)/python benchmarks/bench_knn.py --warehouse data/bench/users-$(SEED_COMPARE_USERS)-seed-1/build/lastfm.duckdb --repeats 3 --compare-seed --quiet
+
+# The key-value export of the serving file (docs/api.md): DynamoDB JSON
+# (DynamoDB's import format) and Parquet, user_id -> list, artist -> similar.
+EXPORT_DIR ?= $(CURDIR)/warehouse/export
+export: $(STAMP)
+	$(BIN)/python -m lastfm_recs.export --out "$(EXPORT_DIR)"
+
+# The read API over the serving file (docs/api.md); loopback by default.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: $(STAMP)
+	$(BIN)/python -m lastfm_recs.api --host "$(HOST)" --port "$(PORT)"
 
 sample: $(STAMP)
 	$(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

@@ -12,6 +12,8 @@
         'model', 'model_params', 'evaluate', 'eval_seed', 'eval_holdout_fraction',
         'eval_min_artists', 'eval_max_users', 'eval_k', 'eval_models', 'tuning_grid',
         'tuning_metric', 'tuning_k', 'eval_tuning_max_users', 'eval_top_countries',
+        'reasons_per_recommendation', 'artist_weights_top_k', 'similar_artists_top_n',
+        'similar_artists_min_listeners',
     ] %}
     {% set values = {} %}
     {% for name in names %}

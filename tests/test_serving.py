@@ -42,6 +42,10 @@ PUBLISHED_TABLES = {
     "artist_popularity_by_country",
     "rejects",
     "load_summary",
+    "recommendation_reasons",
+    "similar_artists",
+    "artist_weights",
+    "model_info",
     serving.PUBLICATION_INFO,
 }
 #: The serving views: dbt models in models/marts/serving, copied by the publication.

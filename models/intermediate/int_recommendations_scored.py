@@ -2,12 +2,22 @@
 best of the evaluation; `user_knn` is the seed model of docs/spec.md exactly) and its
 parameters from var model_params, and keeps the top_n artists per user, by
 integer index; the recommendations mart adds the ids and names. The models
-live in lastfm_recs.models, by name in lastfm_recs.recommenders."""
+live in lastfm_recs.models, by name in lastfm_recs.recommenders.
+
+From the same fitted model (never a second fit): each recommendation's
+reasons (lastfm_recs.explain, nested column `reasons`) and the model's
+artist-artist weights, handed to int_artist_weights under the token `fit_id`
+(lastfm_recs.item_weights)."""
+import uuid
+
 import numpy as np
+import pyarrow as pa
 
 from lastfm_recs.dbt_config import read_settings
+from lastfm_recs.explain import explain
+from lastfm_recs.item_weights import artist_weights, handoff
 from lastfm_recs.runner import run_model
-from lastfm_recs.warehouse_io import dbt_progress, load_scoring_inputs, recommendations_table
+from lastfm_recs.warehouse_io import dbt_progress, load_scoring_inputs, reasons_column, recommendations_table
 
 
 def model(dbt, session):
@@ -19,13 +29,24 @@ def model(dbt, session):
         plays_normalised=dbt.ref("int_plays_normalised"),
         cold_baseline=dbt.ref("int_cold_user_baseline"),
     )
+    name = settings.require("model")
+    progress = dbt_progress("int_recommendations_scored")
+    fitted = {}
     run = run_model(
-        settings.require("model"),
+        name,
         inputs,
         users=np.arange(inputs.plays.shape[0]),
         top_n=settings.require("top_n"),
         seed=0,
         params=settings.model_params,
-        progress=dbt_progress("int_recommendations_scored"),
+        progress=progress,
+        cache=fitted,
     )
-    return recommendations_table(*run.recommendations)
+    fitted_model = next(value for (fitted_name, _), value in fitted.items() if fitted_name == name)
+    reasons = explain(fitted_model, run.recommendations, inputs.plays,
+                      max_reasons=settings.require("reasons_per_recommendation"), progress=progress)
+    fit_id = uuid.uuid4().hex
+    handoff(fit_id, artist_weights(fitted_model, settings.require("artist_weights_top_k")))
+    table = recommendations_table(*run.recommendations)
+    table = table.append_column("reasons", reasons_column(reasons, table.num_rows))
+    return table.append_column("fit_id", pa.repeat(pa.scalar(fit_id), table.num_rows))

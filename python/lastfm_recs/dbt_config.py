@@ -45,6 +45,8 @@ class Settings:
     top_n: var top_n. eval_models: var eval_models. eval_top_n: max(var eval_k),
     the length of every evaluated list. eval_seed: var eval_seed.
     tuning_grid: var tuning_grid. serving_db: the serving file's path ('' = default).
+    reasons_per_recommendation, artist_weights_top_k: the vars of the same
+    names (docs/api.md).
     """
 
     model: str | None = None
@@ -55,6 +57,8 @@ class Settings:
     eval_seed: int | None = None
     tuning_grid: dict[str, Any] = field(default_factory=dict)
     serving_db: str | None = None
+    reasons_per_recommendation: int | None = None
+    artist_weights_top_k: int | None = None
 
     def require(self, name: str) -> Any:
         """The setting ``name``; ValueError when the model's YAML does not set it."""
@@ -66,7 +70,7 @@ class Settings:
 
 #: Keys of the settings JSON; model_params needs neighbors beside it.
 KEYS = ("model", "model_params", "neighbors", "top_n", "eval_models", "eval_k", "eval_seed", "tuning_grid",
-        "serving_db")
+        "serving_db", "reasons_per_recommendation", "artist_weights_top_k")
 
 
 def read_settings(text: str | None) -> Settings:
@@ -85,7 +89,7 @@ def read_settings(text: str | None) -> Settings:
         if "neighbors" not in raw:
             raise ValueError("dbt config settings: model_params needs neighbors beside it (the seed's models)")
         values["model_params"] = configured_params(raw["model_params"], _integer(raw, "neighbors"))
-    for name in ("top_n", "eval_seed"):
+    for name in ("top_n", "eval_seed", "reasons_per_recommendation", "artist_weights_top_k"):
         if name in raw:
             values[name] = _integer(raw, name)
     if "eval_k" in raw:

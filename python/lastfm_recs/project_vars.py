@@ -38,6 +38,10 @@ MAX_NEIGHBORS = 10000
 MAX_SEED_CHARS = 100
 #: The metrics the tuning can rank trials by (columns of eval_tuning).
 TUNING_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate")
+#: Upper bound of the reasons per recommendation and of the artist-artist
+#: weights kept per artist (each is a row per recommendation / artist).
+MAX_REASONS = 20
+MAX_ARTIST_WEIGHTS = 10000
 
 
 class VarError(ValueError):
@@ -170,6 +174,10 @@ def check_project_vars(values: Mapping[str, Any]) -> None:
     neighbors = _integer("neighbors", values.get("neighbors"), 1, MAX_NEIGHBORS)
     _integer("top_n", values.get("top_n"), 1, MAX_TOP_N)
     _share("max_reject_share", values.get("max_reject_share"), 0, 1, low_open=False, high_open=False)
+    _integer("reasons_per_recommendation", values.get("reasons_per_recommendation"), 1, MAX_REASONS)
+    top_k = _integer("artist_weights_top_k", values.get("artist_weights_top_k"), 1, MAX_ARTIST_WEIGHTS)
+    _integer("similar_artists_top_n", values.get("similar_artists_top_n"), 1, top_k)
+    _integer("similar_artists_min_listeners", values.get("similar_artists_min_listeners"), 1)
     check_model_params(values.get("model"), values.get("model_params"), neighbors)
 
     if not isinstance(values.get("evaluate"), bool):

@@ -50,6 +50,9 @@ SORT_KEYS: Mapping[str, str] = {
     "artist_popularity_by_country": "country, popularity_rank",
     "rejects": "source_file, line_number",
     "load_summary": "source_file",
+    "recommendation_reasons": "user_id, rank, reason_rank",
+    "similar_artists": "artist_mbid, rank",
+    "artist_weights": "artist_mbid, rank",
 }
 
 #: Name of the table in the serving file that lists what was published.
@@ -124,6 +127,15 @@ def default_serving_path(warehouse_path: str | os.PathLike[str]) -> Path:
     """The serving file beside the warehouse: lastfm.duckdb -> lastfm_serving.duckdb."""
     warehouse = Path(warehouse_path)
     return warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
+
+
+def configured_serving_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The serving file readers open (make serve, make export): LASTFM_SERVING_DB
+    when set, else the default beside LASTFM_DB (default warehouse/lastfm.duckdb)."""
+    env = os.environ if environ is None else environ
+    if env.get("LASTFM_SERVING_DB"):
+        return Path(env["LASTFM_SERVING_DB"])
+    return default_serving_path(env.get("LASTFM_DB") or "warehouse/lastfm.duckdb")
 
 
 def resolve_serving_path(configured: str | None, con: duckdb.DuckDBPyConnection) -> Path:

@@ -127,3 +127,17 @@ def chosen_params(chosen) -> dict[str, str]:
     """model -> params (JSON) of a relation of chosen trials
     (int_eval_tuning_chosen, int_eval_tuning_components_chosen)."""
     return dict(chosen.select("model, params").fetchall())
+
+
+def reasons_column(reasons, n_recommendations: int) -> pa.ListArray:
+    """The reasons (lastfm_recs.explain.Reasons, ordered by recommendation
+    then reason rank) as one list of {artist_index, contribution, share} per
+    recommendation: the nested column int_recommendations_scored returns."""
+    counts = np.bincount(reasons.recommendation, minlength=n_recommendations)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    items = pa.StructArray.from_arrays(
+        [pa.array(reasons.artist_index, pa.int64()), pa.array(reasons.contribution, pa.float64()),
+         pa.array(reasons.share, pa.float64())],
+        names=["artist_index", "contribution", "share"],
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets), items)

@@ -24,6 +24,10 @@ def model(dbt, session):
         "artist_popularity_by_country": dbt.ref("artist_popularity_by_country"),
         "rejects": dbt.ref("rejects"),
         "load_summary": dbt.ref("load_summary"),
+        "recommendation_reasons": dbt.ref("recommendation_reasons"),
+        "similar_artists": dbt.ref("similar_artists"),
+        "artist_weights": dbt.ref("artist_weights"),
+        "model_info": dbt.ref("model_info"),
     }
     # refs for the lineage and the build order; the views' SQL is read back by name
     view_names = ["user_recommendations", "recommended_artists_by_country"]

@@ -33,12 +33,16 @@ from lastfm_recs.weighting import WEIGHTINGS, weight_plays
 
 @dataclass(frozen=True)
 class FactorModel:
-    """Fitted als: ``user_factors`` (n_users, f), ``item_factors`` (A, f)."""
+    """Fitted als: ``user_factors`` (n_users, f), ``item_factors`` (A, f);
+    ``confidence`` c and ``regularization`` are kept for the explanations
+    (lastfm_recs.explain)."""
 
     user_factors: np.ndarray
     item_factors: np.ndarray
     seen: sp.csr_matrix
     progress: Progress | None = None
+    confidence: sp.csr_matrix | None = None
+    regularization: float = 0.0
 
     def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
         top_n = check_count("top_n", top_n, 1)
@@ -88,4 +92,6 @@ def fit_als(inputs: ScoringInputs, rng: np.random.Generator, *, factors: int = 6
         item_factors=np.asarray(model.item_factors),
         seen=inputs.plays,
         progress=progress,
+        confidence=confidence,
+        regularization=regularization,
     )
