@@ -23,7 +23,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params
+.PHONY: build test venv sample clean help evaluate report bench tuned-params hetrec
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -33,6 +33,7 @@ help:
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
 	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
 	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS, BENCH_BASELINE) and the seed comparison at 50,000 users"
+	@echo "make hetrec HETREC_DIR=... [HETREC_OUT=...]  convert the HetRec 2011 Last.fm files into the raw files (docs/real-data.md)"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
 
@@ -80,6 +81,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --users $(BENCH_USERS) --repeats $(BENCH_REPEATS) $(if $(BENCH_BASELINE),--baseline-vars '$(BENCH_BASELINE)')
 	$(BIN)/python benchmarks/bench_build.py --users $(SEED_COMPARE_USERS)
 	$(BIN)/python benchmarks/bench_knn.py --warehouse data/bench/users-$(SEED_COMPARE_USERS)-seed-1/build/lastfm.duckdb --repeats 3 --compare-seed --quiet
+
+# The HetRec 2011 Last.fm files (user_artists.dat, artists.dat in HETREC_DIR)
+# as the two raw files in HETREC_OUT; then LASTFM_DATA_DIR=$(HETREC_OUT) make
+# build / make evaluate (docs/real-data.md).
+HETREC_DIR ?=
+HETREC_OUT ?= $(CURDIR)/data/hetrec
+hetrec: $(STAMP)
+	@test -n "$(HETREC_DIR)" || { echo "make hetrec: set HETREC_DIR to the unzipped HetRec 2011 Last.fm directory"; exit 2; }
+	PYTHONPATH=python $(BIN)/python -m lastfm_recs.hetrec --hetrec-dir "$(HETREC_DIR)" --out "$(HETREC_OUT)"
 
 sample: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

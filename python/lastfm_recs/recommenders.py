@@ -25,6 +25,9 @@ defaults, are what the tuning searches and what ``model_params`` sets.
 | als | implicit-feedback matrix factorisation (lastfm_recs.factorization) |
 | ease | EASE on the most listened artists and the profile (country, age band), popularity for the rest (lastfm_recs.factorization) |
 | hybrid | weighted blend of other models, profile prior for cold users (lastfm_recs.hybrid) |
+| rp3beta | item-item random walk with a popularity penalty (lastfm_recs.models.rp3beta) |
+| ials | iALS with frequency-scaled regularization, Rendle et al. 2021 (lastfm_recs.models.ials) |
+| ease_budget | ease on as many artists as a memory budget holds (lastfm_recs.models.ease_budget) |
 
 A fitter that takes ``fit_component`` (the hybrid) gets a callback that fits
 other models of the registry by name, with their own parameters.
@@ -47,6 +50,9 @@ from lastfm_recs.cosine_knn import fit_item_knn, fit_user_knn_cosine
 from lastfm_recs.factorization import fit_als, fit_ease
 from lastfm_recs.hybrid import fit_hybrid, fit_profile_popularity
 from lastfm_recs.knn import recommend_user_knn
+from lastfm_recs.models.ease_budget import fit_ease_budget
+from lastfm_recs.models.ials import fit_ials
+from lastfm_recs.models.rp3beta import fit_rp3beta
 from lastfm_recs.ranking import Recommendations, concat_recommendations, empty_recommendations, first_unseen
 from lastfm_recs.warehouse_io import ScoringInputs
 from lastfm_recs.weighting import listeners
@@ -172,6 +178,9 @@ FITTERS: dict[str, Callable[..., object]] = {
     "als": fit_als,
     "ease": fit_ease,
     "hybrid": fit_hybrid,
+    "rp3beta": fit_rp3beta,
+    "ials": fit_ials,
+    "ease_budget": fit_ease_budget,
 }
 
 #: Keyword arguments the registry supplies itself (not model parameters).
