@@ -104,7 +104,7 @@ def load_tables(db_path: Path) -> EvaluationTables:
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     """True when the warehouse's ``table`` has ``column`` (older runs lack the newer ones)."""
     return bool(con.execute("select count(*) from information_schema.columns where table_name = ? and column_name = ?",
-                            [table, column]).fetchone()[0])
+                            [table, column]).fetchall()[0][0])
 
 
 def default_verdict(comparison: pd.DataFrame, metric: str = "ndcg", k: int = 10) -> str:

@@ -19,7 +19,7 @@ def model(dbt, session):
              .select("model, k, " + ", ".join(f"{c}::double as {c}" for c in COLUMNS))
              .order("model, k, user_index").to_arrow_table())
     lists = dbt.ref("int_eval_recommendations_scored").select("model, user_index, rank, artist_index").to_arrow_table()
-    catalogue = dbt.ref("int_eval_catalogue").count("*").fetchone()[0]
+    catalogue = dbt.ref("int_eval_catalogue").count("*").fetchall()[0][0]
     user_order = np.unique(users["user_index"].to_numpy())
     n_artists = int(max(lists["artist_index"].to_numpy().max(initial=-1), 0)) + 1
     out = {"model": [], "k": [], "metric": [], "ci_low": [], "ci_high": [], "replicates": []}
