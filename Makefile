@@ -26,7 +26,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats export serve
+.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats export serve hetrec
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS, BENCH_BASELINE) and the seed comparison at 50,000 users"
 	@echo "make export  write the serving file's lists to EXPORT_DIR as DynamoDB JSON (*.json.gz) and Parquet"
 	@echo "make serve   read API over the serving file on HOST:PORT (default 127.0.0.1:8000), docs at /docs"
+	@echo "make hetrec HETREC_DIR=... [HETREC_OUT=...]  convert the HetRec 2011 Last.fm files into the raw files (docs/real-data.md)"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make data-stats HETREC_DIR=...  real-vs-synthetic table (HetRec user_artists.dat vs as many generated users)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
@@ -124,6 +125,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 serve: $(STAMP)
 	$(BIN)/python -m lastfm_recs.api --host "$(HOST)" --port "$(PORT)"
+# The HetRec 2011 Last.fm files (user_artists.dat, artists.dat in HETREC_DIR)
+# as the two raw files in HETREC_OUT; then LASTFM_DATA_DIR=$(HETREC_OUT) make
+# build / make evaluate (docs/real-data.md).
+HETREC_OUT ?= $(CURDIR)/data/hetrec
+hetrec: $(STAMP)
+	@test -n "$(HETREC_DIR)" || { echo "make hetrec: set HETREC_DIR to the unzipped HetRec 2011 Last.fm directory"; exit 2; }
+	$(BIN)/python -m lastfm_recs.hetrec --hetrec-dir "$(HETREC_DIR)" --out "$(HETREC_OUT)"
 
 sample: $(STAMP)
 	$(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

@@ -54,7 +54,6 @@ def default_serving_path() -> Path:
 def placeholder_serving_file(path: Path, n_users: int, n_artists: int = 186_642) -> None:
     """A serving file of the read API's tables with n_users users x 20
     recommendations x 3 reasons, random ids and scores (module docstring)."""
-    sys.path.insert(0, str(ROOT / "python"))
     from lastfm_recs.serving import publish
 
     con = duckdb.connect()
@@ -213,10 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     served = work / "serving.duckdb"
     shutil.copyfile(args.serving, served)
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     server = subprocess.Popen([sys.executable, "-m", "lastfm_recs.api", "--serving-db", str(served),
-                               "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
-                              env=env)
+                               "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)])
     try:
         started = time.perf_counter()
         wait_ready(port, server, args.ready_timeout)

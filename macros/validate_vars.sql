@@ -13,7 +13,7 @@
         'eval_min_artists', 'eval_max_users', 'eval_k', 'eval_models', 'tuning_grid',
         'tuning_metric', 'tuning_k', 'eval_tuning_max_users', 'eval_top_countries',
         'reasons_per_recommendation', 'artist_weights_top_k', 'similar_artists_top_n',
-        'similar_artists_min_listeners',
+        'similar_artists_min_listeners', 'eval_bootstrap_replicates', 'eval_tuning_fit_users',
     ] %}
     {% set values = {} %}
     {% for name in names %}

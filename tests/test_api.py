@@ -4,7 +4,6 @@ answers, a republication noticed without a restart (TestClient), and one
 real uvicorn on 127.0.0.1 answering throughout republications."""
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -192,9 +191,8 @@ def _free_port() -> int:
 
 def test_real_uvicorn_answers_throughout_republications(serving):
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "python")}
     server = subprocess.Popen([sys.executable, "-m", "lastfm_recs.api", "--serving-db", str(serving),
-                               "--host", "127.0.0.1", "--port", str(port)], env=env)
+                               "--host", "127.0.0.1", "--port", str(port)])
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

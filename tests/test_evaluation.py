@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 import yaml
 
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 DBT = Path(sys.executable).parent / "dbt"
 MODELS = {"popularity", "random", "user_knn", "user_knn_plays_only", "profile_popularity", "item_knn",
-          "user_knn_cosine", "als", "ease", "hybrid"}
+          "user_knn_cosine", "als", "ease", "rp3beta", "ials", "ease_budget", "hybrid"}
 PROJECT_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
 # A smaller search than the project's (which tests/test_tuning.py checks
 # point by point): every model, several trials each, both grid forms.
@@ -38,6 +39,9 @@ TEST_GRID = {
     "als": [{"factors": [16, 64], "weighting": ["binary", "bm25"], "alpha": [1.0, 10.0]},
             {"factors": [8], "weighting": ["log"], "alpha": [3.0], "regularization": [0.01, 30.0]}],
     "ease": {"artists": [1000, 3000], "l2": [100.0, 1000.0], "country_weight": [0.0, 3.0]},
+    "rp3beta": {"alpha": [0.8], "beta": [0.0, 0.3], "neighbors": [50]},
+    "ials": {"factors": [16], "epochs": [6], "regularization": [0.003, 0.01, 0.03]},
+    "ease_budget": {"memory_mb": [20.0], "l2": [100.0, 1000.0]},
     "hybrid": {"weights": [{"ease": 1.0, "profile_popularity": 0.1},
                            {"ease": 1.0, "item_knn": 0.3, "profile_popularity": 0.1}], "candidates": [50]},
 }
@@ -304,6 +308,56 @@ def test_every_trial_of_the_grid_is_in_eval_tuning_and_the_best_is_chosen(evalua
             assert used[model][1] == "model_params", model
     hybrid_components = json.loads(chosen["hybrid"])["weights"]
     assert set(hybrid_components) <= set(chosen)  # blends of tuned models
+
+
+def test_chosen_parameters_at_the_edge_of_their_grid_are_flagged(evaluated):
+    _, _, con = evaluated
+    flagged = dict(rows(con, "select model, any_value(edge_warning) from eval_tuning where is_chosen group by model"))
+    for model, params in rows(con, "select model, any_value(params) from eval_tuning where is_chosen group by model"):
+        grid = TEST_GRID[model]
+        grids = [grid] if isinstance(grid, dict) else grid
+        expected = []
+        for name, value in json.loads(params).items():
+            tried = [part[name] for part in grids if name in part and len(part[name]) > 1
+                     and all(isinstance(v, (int, float)) for v in part[name])]
+            if len(tried) == 1 and value in (min(tried[0]), max(tried[0])):
+                expected.append(name)
+        assert sorted(expected) == sorted(w.split("=")[0] for w in (flagged[model] or "").split("; ") if w), model
+
+
+def test_every_metric_has_a_bootstrap_interval_and_the_default_is_compared_paired(evaluated):
+    from lastfm_recs.bootstrap import replicate_counts
+
+    _, _, con = evaluated
+    metrics = rows(con, "select model, k, metric, value, ci_low, ci_high from eval_metrics")
+    assert metrics and all(low is not None and low <= high for _, _, _, _, low, high in metrics)
+    for model, k, metric, value, low, high in metrics:
+        if metric not in ("novelty", "coverage") and model != "random":
+            assert low - 1e-12 <= value <= high + 1e-12, (model, k, metric)
+        if metric == "coverage":  # a resample holds about 63% of the users: fewer artists
+            assert high <= value + 1e-12, (model, k)
+    # NDCG@10 of the default, re-drawn from the per-user figures
+    default = PROJECT_VARS["model"]
+    ndcg = [v for (v,) in rows(con, f"select ndcg from int_eval_user_metrics where model = '{default}' and k = 10 "
+                                    "order by user_index")]
+    counts = np.concatenate(list(replicate_counts(len(ndcg), PROJECT_VARS["eval_bootstrap_replicates"],
+                                                  PROJECT_VARS["eval_seed"])))
+    expected = np.percentile(counts @ np.array(ndcg) / len(ndcg), [2.5, 97.5])
+    got = rows(con, f"select ci_low, ci_high from eval_metrics "
+                    f"where model = '{default}' and k = 10 and metric = 'ndcg'")
+    np.testing.assert_allclose(got[0], expected)
+    comparison = rows(con, "select model, k, metric, default_value, value, difference, ci_low, ci_high, "
+                           "is_runner_up, beats_beyond_noise, default_model from eval_default_comparison")
+    assert {(m, k, metric) for m, k, metric, *_ in comparison} == {
+        (m, k, metric) for m in MODELS - {default} for k in (10, 20)
+        for metric in ("precision", "recall", "ndcg", "map", "hit_rate")}
+    point = {(m, k, metric): v for m, k, metric, v, *_ in metrics}
+    for model, k, metric, mine, theirs, difference, low, high, runner_up, beats, name in comparison:
+        assert name == default and np.isclose(mine, point[default, k, metric])
+        assert np.isclose(theirs, point[model, k, metric])
+        assert np.isclose(difference, mine - theirs) and low <= difference <= high and beats == (low > 0)
+        best = max((point[m, k, metric], m) for m in MODELS - {default})[1]
+        assert runner_up == (model == best)
 
 
 def test_trial_metrics_match_an_independent_recomputation(evaluated):

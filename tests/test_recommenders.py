@@ -130,7 +130,7 @@ def test_every_model_keeps_the_contract():
             assert np.all((s[:-1] > s[1:]) | ((s[:-1] == s[1:]) & (a[:-1] < a[1:]))), f"{name}: order"
     served_cold = {name for name, run in runs.items() if 10 in run.recommendations[0]}
     assert served_cold == {"popularity", "random", "user_knn", "user_knn_plays_only", "profile_popularity",
-                           "ease", "hybrid"}
+                           "ease", "hybrid", "ease_budget"}
 
 
 def test_recommend_with_seeds_each_model_by_name():

@@ -3,7 +3,7 @@ the warehouse whole or untouched after a failed build, vars checked before
 any model runs, hostile paths, gzipped input, stale staging files.
 
 The builds run plain `dbt` (and `make` for the paths) on small generated
-data; expected users come from the independent SPEC reference
+data; expected users come from the independent reference of docs/spec.md
 (tests/spec_reference.py), never from the warehouse itself.
 """
 from __future__ import annotations

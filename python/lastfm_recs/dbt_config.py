@@ -46,7 +46,7 @@ class Settings:
     the length of every evaluated list. eval_seed: var eval_seed.
     tuning_grid: var tuning_grid. serving_db: the serving file's path ('' = default).
     reasons_per_recommendation, artist_weights_top_k: the vars of the same
-    names (docs/api.md).
+    names (docs/api.md). eval_bootstrap_replicates: var of the same name.
     """
 
     model: str | None = None
@@ -59,6 +59,7 @@ class Settings:
     serving_db: str | None = None
     reasons_per_recommendation: int | None = None
     artist_weights_top_k: int | None = None
+    eval_bootstrap_replicates: int | None = None
 
     def require(self, name: str) -> Any:
         """The setting ``name``; ValueError when the model's YAML does not set it."""
@@ -70,7 +71,7 @@ class Settings:
 
 #: Keys of the settings JSON; model_params needs neighbors beside it.
 KEYS = ("model", "model_params", "neighbors", "top_n", "eval_models", "eval_k", "eval_seed", "tuning_grid",
-        "serving_db", "reasons_per_recommendation", "artist_weights_top_k")
+        "serving_db", "reasons_per_recommendation", "artist_weights_top_k", "eval_bootstrap_replicates")
 
 
 def read_settings(text: str | None) -> Settings:
@@ -89,7 +90,8 @@ def read_settings(text: str | None) -> Settings:
         if "neighbors" not in raw:
             raise ValueError("dbt config settings: model_params needs neighbors beside it (the seed's models)")
         values["model_params"] = configured_params(raw["model_params"], _integer(raw, "neighbors"))
-    for name in ("top_n", "eval_seed", "reasons_per_recommendation", "artist_weights_top_k"):
+    for name in ("top_n", "eval_seed", "reasons_per_recommendation", "artist_weights_top_k",
+                 "eval_bootstrap_replicates"):
         if name in raw:
             values[name] = _integer(raw, name)
     if "eval_k" in raw:

@@ -189,6 +189,8 @@ def check_project_vars(values: Mapping[str, Any]) -> None:
     _optional_integer("eval_max_users", values.get("eval_max_users"), 1)
     _optional_integer("eval_tuning_max_users", values.get("eval_tuning_max_users"), 1)
     _integer("eval_top_countries", values.get("eval_top_countries"), 1)
+    _integer("eval_bootstrap_replicates", values.get("eval_bootstrap_replicates"), 1, 100_000)
+    _optional_integer("eval_tuning_fit_users", values.get("eval_tuning_fit_users"), 0)
     eval_k = values.get("eval_k")
     if not isinstance(eval_k, list) or not eval_k:
         raise VarError(f"var eval_k: expected a non-empty list of integers in [1, {MAX_TOP_N}], found {eval_k!r}")

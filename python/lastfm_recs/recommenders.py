@@ -23,6 +23,9 @@ recommend, time) is lastfm_recs.runner.
 | als | implicit-feedback matrix factorisation (als) |
 | ease | EASE on the most listened artists and the profile, popularity for the rest (ease) |
 | hybrid | weighted blend of other models, profile prior for cold users (hybrid) |
+| rp3beta | item-item random walk with a popularity penalty (rp3beta) |
+| ials | iALS with frequency-scaled regularization, Rendle et al. 2021 (ials) |
+| ease_budget | ease on as many artists as a memory budget holds (ease_budget) |
 
 A fitter that takes ``fit_component`` (the hybrid) gets a callback that fits
 other models of the registry by name, with their own parameters.
@@ -41,11 +44,14 @@ from lastfm_recs.inputs import ScoringInputs
 from lastfm_recs.models.als import fit_als
 from lastfm_recs.models.base import Fit, Recommender
 from lastfm_recs.models.ease import fit_ease
+from lastfm_recs.models.ease_budget import fit_ease_budget
 from lastfm_recs.models.hybrid import fit_hybrid
+from lastfm_recs.models.ials import fit_ials
 from lastfm_recs.models.item_knn import fit_item_knn
 from lastfm_recs.models.popularity import fit_popularity
 from lastfm_recs.models.profile_popularity import fit_profile_popularity
 from lastfm_recs.models.random import fit_random
+from lastfm_recs.models.rp3beta import fit_rp3beta
 from lastfm_recs.models.user_knn import fit_user_knn, fit_user_knn_plays_only
 from lastfm_recs.models.user_knn_cosine import fit_user_knn_cosine
 
@@ -60,6 +66,9 @@ FITTERS: dict[str, Fit] = {
     "als": fit_als,
     "ease": fit_ease,
     "hybrid": fit_hybrid,
+    "rp3beta": fit_rp3beta,
+    "ials": fit_ials,
+    "ease_budget": fit_ease_budget,
 }
 
 #: Keyword arguments the registry supplies itself (not model parameters).

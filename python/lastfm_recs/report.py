@@ -17,7 +17,7 @@ import io
 import numbers
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -59,6 +59,10 @@ class EvaluationTables:
     held_out_pairs: int  # held-out pairs of the evaluated users
     models: pd.DataFrame  # model, params, params_source, fit_seconds, recommend_seconds (eval_models)
     tuning: pd.DataFrame  # model, trials, chosen trial and params, validation NDCG@10 best / worst (eval_tuning)
+    # eval_metrics' 95% bootstrap intervals (model, k, metric, ci_low, ci_high)
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # eval_default_comparison: the default against the others, paired
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_tables(db_path: Path) -> EvaluationTables:
@@ -87,14 +91,57 @@ def load_tables(db_path: Path) -> EvaluationTables:
                 any_value(params) filter (where is_chosen) as chosen_params,
                 max(value) as best_validation_ndcg_at_10,
                 min(value) as worst_validation_ndcg_at_10,
-                sum(fit_seconds + recommend_seconds) as seconds
+                sum(fit_seconds + recommend_seconds) as seconds{edge}
             from eval_tuning
             where metric = 'ndcg' and k = 10
             group by model
-        """).df() if "eval_tuning" in tables else pd.DataFrame()
+        """.format(edge=",\n                any_value(edge_warning) filter (where is_chosen) as edge_warning"
+                   if _has_column(con, "eval_tuning", "edge_warning") else "")).df() \
+            if "eval_tuning" in tables else pd.DataFrame()
+        intervals = con.sql("select model, k, metric, ci_low, ci_high from eval_metrics").df() \
+            if _has_column(con, "eval_metrics", "ci_low") else pd.DataFrame()
+        comparison = con.sql("select * from eval_default_comparison").df() \
+            if "eval_default_comparison" in tables else pd.DataFrame()
     finally:
         con.close()
-    return EvaluationTables(metrics, segments, int(pairs), models, tuning)
+    return EvaluationTables(metrics, segments, int(pairs), models, tuning, intervals, comparison)
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """True when the warehouse's ``table`` has ``column`` (older runs lack the newer ones)."""
+    return bool(con.execute("select count(*) from information_schema.columns where table_name = ? and column_name = ?",
+                            [table, column]).fetchall()[0][0])
+
+
+def default_verdict(comparison: pd.DataFrame, metric: str = "ndcg", k: int = 10) -> str:
+    """One sentence: does the default beat the runner-up by ``metric``@``k``
+    beyond the paired bootstrap noise (eval_default_comparison)?"""
+    rows = comparison[(comparison["metric"] == metric) & (comparison["k"] == k) & comparison["is_runner_up"]] \
+        if len(comparison) else comparison
+    if not len(rows):
+        return "The default model is not among the evaluated models: no paired comparison."
+    row = rows.iloc[0]
+    label = f"{METRIC_LABELS[metric].replace('@K', f'@{k}')}"
+    interval = f"{row['difference']:+.4f} (95% paired bootstrap interval {row['ci_low']:+.4f} to {row['ci_high']:+.4f})"
+    if row["ci_low"] > 0:
+        verdict = "beats it by more than the noise"
+    elif row["ci_high"] < 0:
+        verdict = "is worse than it beyond the noise"
+    else:
+        verdict = "does not beat it by more than the noise"
+    return (f"Default {row['default_model']} against the runner-up {row['model']} by {label}: "
+            f"{row['default_value']:.4f} vs {row['value']:.4f}, difference {interval}: the default {verdict}.")
+
+
+def intervals_wide(metrics: pd.DataFrame, intervals: pd.DataFrame, metric: str = "ndcg") -> pd.DataFrame:
+    """Per model (best first): ``metric`` at every K as 'value [low, high]'."""
+    merged = metrics[metrics["metric"] == metric].merge(intervals, on=["model", "k", "metric"], how="left")
+    merged["cell"] = [f"{v:.4f} [{lo:.4f}, {hi:.4f}]" for v, lo, hi in zip(merged["value"], merged["ci_low"],
+                                                                           merged["ci_high"])]
+    wide = merged.pivot_table(index="model", columns="k", values="cell", aggfunc="first")
+    wide.columns = [f"{METRIC_LABELS[metric].replace('@K', f'@{k}')} [95% interval]" for k in wide.columns]
+    order = model_order(metrics)
+    return wide.reindex([m for m in order if m in wide.index]).reset_index()
 
 
 def model_order(metrics: pd.DataFrame) -> list[str]:
@@ -385,6 +432,13 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
     for kk in ks:
         parts.append(f"<h3>K = {kk}</h3>")
         parts.append(_table_html(wide[wide["k"] == kk].drop(columns=["k"])))
+    if len(tables.intervals):
+        parts.append("<h2>Uncertainty</h2>")
+        parts.append("<p class='note'>95% bootstrap intervals over the evaluated users (eval_metrics.ci_low, "
+                     "ci_high: every metric has one); the default against the others on the same resampled "
+                     "users: eval_default_comparison.</p>")
+        parts.append(f"<p><b>{html.escape(default_verdict(tables.comparison, k=k))}</b></p>")
+        parts.append(_table_html(intervals_wide(metrics, tables.intervals)))
     parts.append(f"<figure>{svg(figure_metrics_by_model(metrics))}</figure>")
     parts.append("<h2>Precision and recall at K</h2>")
     parts.append(f"<figure>{svg(figure_precision_recall(metrics))}</figure>")
@@ -407,6 +461,11 @@ def render_html(tables: EvaluationTables, source: str, segment_metric: str = "nd
                      "NDCG@10 is the one evaluated above. Every trial and metric: eval_tuning.</p>")
         parts.append(_table_html(tables.tuning.sort_values("model", key=lambda c: c.map(order)),
                                  column_digits={"seconds": 1, "chosen_trial": 0, "trials": 0}))
+        if "edge_warning" in tables.tuning and tables.tuning["edge_warning"].notna().any():
+            edges = tables.tuning[tables.tuning["edge_warning"].notna()]
+            parts.append("<p><b>Chosen at the edge of the grid (widen it in var tuning_grid):</b> "
+                         + "; ".join(f"{html.escape(m)}: {html.escape(w)}"
+                                     for m, w in zip(edges["model"], edges["edge_warning"])) + "</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -449,6 +508,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"evaluation report: {args.out.resolve()}")
     if args.markdown:
         print(markdown_table(tables))
+        if len(tables.intervals):
+            print()
+            wide = intervals_wide(tables.metrics, tables.intervals)
+            print("| " + " | ".join(wide.columns) + " |\n|" + " --- |" * len(wide.columns))
+            for row in wide.itertuples(index=False):
+                print("| " + " | ".join(str(c) for c in row) + " |")
+            print()
+            print(default_verdict(tables.comparison, k=int(tables.metrics["k"].min())))
+    if "edge_warning" in tables.tuning and tables.tuning["edge_warning"].notna().any():
+        for model, warning in zip(tables.tuning["model"], tables.tuning["edge_warning"]):
+            if isinstance(warning, str):
+                print(f"warning: tuning of {model}: {warning}")
     if args.png:
         args.png.parent.mkdir(parents=True, exist_ok=True)
         fig = figure_overview(tables)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -97,9 +98,14 @@ def run_trials(plan: Sequence[tuple[str, int, dict]], inputs: ScoringInputs, use
     nothing at all raises ValueError, so no trial goes missing from the
     table unnoticed."""
     tables = [TRIAL_SCHEMA.empty_table()]
+    started = time.perf_counter()
     for number, (name, trial, params) in enumerate(plan, start=1):
         if progress:
-            progress(f"tuning: trial {number}/{len(plan)}: {name} #{trial} {params_json(params)}")
+            elapsed = time.perf_counter() - started
+            # remaining: the mean trial so far times the trials left (trials differ in cost: a guide)
+            left = f", ~{elapsed / (number - 1) * (len(plan) - number + 1):.0f} s remaining" if number > 1 else ""
+            progress(f"tuning: trial {number}/{len(plan)}: {name} #{trial} {params_json(params)} "
+                     f"({elapsed:.0f} s elapsed{left})")
         run = run_model(name, inputs, users, top_n, seed, {**fixed, name: params}, progress, cache)
         user, rank, artist, score = run.recommendations
         if len(user) == 0:

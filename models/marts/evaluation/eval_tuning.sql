@@ -1,5 +1,6 @@
 -- Every trial of the tuning with its validation metrics, one row per model,
--- trial, K and metric; is_chosen marks the trial each model is evaluated with.
+-- trial, K and metric; is_chosen marks the trial each model is evaluated with,
+-- edge_warning its parameters at the edge of their grid.
 with metrics as (
     select * from {{ ref('int_eval_tuning_metrics') }}
     union all by name
@@ -23,6 +24,10 @@ trials as (
 
 chosen as (
     select * from {{ ref('int_eval_tuning_chosen') }}
+),
+
+edges as (
+    select * from {{ ref('int_eval_tuning_edges') }}
 )
 
 select
@@ -35,7 +40,8 @@ select
     metrics.users,
     trials.fit_seconds,
     trials.recommend_seconds,
-    chosen.trial is not null as is_chosen
+    chosen.trial is not null as is_chosen,
+    edges.edge_warning
 from trials
 inner join metrics
     on trials.model = metrics.model
@@ -43,6 +49,9 @@ inner join metrics
 left join chosen
     on trials.model = chosen.model
     and trials.trial = chosen.trial
+left join edges
+    on trials.model = edges.model
+    and trials.trial = edges.trial
 order by
     trials.model,
     trials.trial,
