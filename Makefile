@@ -23,7 +23,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params
+.PHONY: build test venv sample clean help evaluate report bench tuned-params build-spark test-spark venv-spark
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -33,6 +33,8 @@ help:
 	@echo "make report  render the evaluation tables of LASTFM_DB to REPORT (reports/evaluation.html)"
 	@echo "make tuned-params  store the parameters and the best model of the last make evaluate (LASTFM_DB) in dbt_project.yml"
 	@echo "make bench   full-size dbt build benchmark (BENCH_USERS, BENCH_REPEATS, BENCH_BASELINE) and the seed comparison at 50,000 users"
+	@echo "make build-spark  the same build on Apache Spark (SPARK_MASTER, LASTFM_SPARK_WAREHOUSE; docs/spark.md)"
+	@echo "make test-spark   Spark's answers equal DuckDB's (local Spark, a few minutes)"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
 
@@ -80,6 +82,26 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --users $(BENCH_USERS) --repeats $(BENCH_REPEATS) $(if $(BENCH_BASELINE),--baseline-vars '$(BENCH_BASELINE)')
 	$(BIN)/python benchmarks/bench_build.py --users $(SEED_COMPARE_USERS)
 	$(BIN)/python benchmarks/bench_knn.py --warehouse data/bench/users-$(SEED_COMPARE_USERS)-seed-1/build/lastfm.duckdb --repeats 3 --compare-seed --quiet
+
+# Apache Spark (docs/spark.md): its packages on top of the default ones, only
+# for these targets. The build runs in one process: dbt (target spark) up to
+# the intermediate models, the PySpark scoring step, dbt again for the marts.
+SPARK_STAMP := $(VENV)/.installed-spark-$(shell cksum < requirements-spark.txt | cut -d' ' -f1)
+export SPARK_MASTER ?= local[2]
+export LASTFM_SPARK_WAREHOUSE ?= $(CURDIR)/warehouse/spark
+
+venv-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.txt
+	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
+build-spark: $(SPARK_STAMP)
+	mkdir -p "$(LASTFM_SPARK_WAREHOUSE)"
+	PYTHONPATH=python $(BIN)/python -m lastfm_recs.spark_build $(DBT_ARGS)
+
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest tests_spark
 
 sample: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

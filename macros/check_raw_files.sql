@@ -4,6 +4,10 @@
   meta (data_dir and external_location), so they are defined in one place.
 #}
 {% macro check_raw_files() %}
+  {{ return(adapter.dispatch('check_raw_files')()) }}
+{% endmacro %}
+
+{% macro default__check_raw_files() %}
   {% if execute and flags.WHICH in ('build', 'run') %}
     {% set missing = [] %}
     {% set expected = [] %}

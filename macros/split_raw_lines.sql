@@ -6,6 +6,10 @@
   DuckDB preserves insertion order, so row_number() over () is the line number.
 #}
 {% macro split_raw_lines(relation, expected_fields) %}
+    {{ return(adapter.dispatch('split_raw_lines')(relation, expected_fields)) }}
+{% endmacro %}
+
+{% macro default__split_raw_lines(relation, expected_fields) %}
     with lines as (
         select
             row_number() over () as line_number,

@@ -1,0 +1,68 @@
+"""`make build-spark`: the whole build on Apache Spark in one process.
+
+    python -m lastfm_recs.spark_build [dbt arguments, e.g. --vars '{model: user_knn}']
+
+1. ``dbt build --target spark`` of everything before the scoring (staging,
+   intermediate, the marts that do not need recommendations, their tests);
+2. the PySpark scoring step (lastfm_recs.spark_scoring) in the same Spark
+   session, writing int_recommendations_scored;
+3. ``dbt build --target spark`` of what reads it (source spark_scoring:
+   the recommendations mart and its tests).
+
+One process, so the Spark session (and its JVM) starts once. Prints the
+wall time of each step (benchmarks/bench_spark.py reads these lines).
+Exits non-zero when a step fails.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+#: dbt arguments of both dbt steps: the spark target; unit tests pin the
+#: business rules on DuckDB (their SQL fixtures are DuckDB SQL).
+_DBT_COMMON = ["--target", "spark", "--exclude-resource-type", "unit_test"]
+_SCORED = "source:spark_scoring+"
+
+
+def _dbt(args: list[str]):
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        raise SystemExit(f"spark_build: dbt {' '.join(args)} failed" + (f": {result.exception}" if result.exception else ""))
+    return result
+
+
+def _step(name: str, seconds: float) -> None:
+    print(f"spark_build step {name}: {seconds:.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    dbt_args = list(sys.argv[1:] if argv is None else argv)
+    total = time.perf_counter()
+
+    start = time.perf_counter()
+    before = _dbt(["build", *_DBT_COMMON, "--exclude", _SCORED, *dbt_args])
+    _step("dbt staging+intermediate+marts", time.perf_counter() - start)
+    schema = next(r.node.schema for r in before.result.results if r.node.resource_type == "model")
+
+    from pyspark.sql import SparkSession
+
+    from lastfm_recs.spark_scoring import run_scoring_step
+
+    spark = SparkSession.getActiveSession()
+    if spark is None:  # pragma: no cover - dbt-spark's session method leaves it active
+        raise SystemExit("spark_build: no active Spark session after the dbt step")
+    start = time.perf_counter()
+    rows = run_scoring_step(spark, schema, progress=lambda line: print(f"spark_scoring: {line}", flush=True))
+    _step(f"scoring ({rows:,} recommendations)", time.perf_counter() - start)
+
+    start = time.perf_counter()
+    _dbt(["build", *_DBT_COMMON, "--select", _SCORED, *dbt_args])
+    _step("dbt recommendations", time.perf_counter() - start)
+    _step("total", time.perf_counter() - total)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
