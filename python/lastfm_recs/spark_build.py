@@ -15,6 +15,7 @@ Exits non-zero when a step fails.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -39,6 +40,9 @@ def _step(name: str, seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     dbt_args = list(sys.argv[1:] if argv is None else argv)
+    # Spark's Python workers: this interpreter (the venv with numpy, scipy,
+    # pandas), not whatever python3 is first on the PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     total = time.perf_counter()
 
     start = time.perf_counter()
@@ -50,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from lastfm_recs.spark_scoring import run_scoring_step
 
-    spark = SparkSession.getActiveSession()
-    if spark is None:  # pragma: no cover - dbt-spark's session method leaves it active
-        raise SystemExit("spark_build: no active Spark session after the dbt step")
+    # the session dbt-spark started (in dbt's thread: the default session,
+    # not this thread's active one); getOrCreate returns it as it is
+    spark = SparkSession.builder.getOrCreate()
     start = time.perf_counter()
     rows = run_scoring_step(spark, schema, progress=lambda line: print(f"spark_scoring: {line}", flush=True))
     _step(f"scoring ({rows:,} recommendations)", time.perf_counter() - start)

@@ -267,7 +267,11 @@ def user_knn_neighbors(spark, inputs: SparkInputs, k: int, progress: Callable[[s
         bound = kth_d2[queries] + _BOUND_SLACK
         query = sc.broadcast({"users": queries, "bound": bound})
 
-        def across(frame: pd.DataFrame, offset: float = offset) -> pd.DataFrame:
+        def across_at(offset: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+            # one argument: applyInPandas passes a two-argument function the group key too
+            return lambda frame: across(frame, offset)
+
+        def across(frame: pd.DataFrame, offset: float) -> pd.DataFrame:
             d, q = data.value, query.value
             pool_users = np.sort(frame["user_index"].to_numpy(np.int64))
             group = int(d["country"][pool_users[0]])
@@ -287,7 +291,7 @@ def user_knn_neighbors(spark, inputs: SparkInputs, k: int, progress: Callable[[s
             return pd.DataFrame({"user_index": qu[qi], "neighbor": pool_users[pi], "distance": np.sqrt(d2)})
 
         start = time.perf_counter()
-        found_across = users.groupBy("country").applyInPandas(across, _NEIGHBORS_SCHEMA)
+        found_across = users.groupBy("country").applyInPandas(across_at(offset), _NEIGHBORS_SCHEMA)
         merged = _kept_nearest(lists.unionByName(found_across), k).cache()
         progress(f"user_knn: {len(queries):,} users searched other countries at c = {offset:.0f} "
                  f"({merged.count():,} pairs) in {time.perf_counter() - start:.1f} s")
