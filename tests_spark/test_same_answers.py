@@ -158,3 +158,16 @@ def test_user_knn_recommendations_are_the_same(builds, name):
                            "score": lists["score"]})
     assert len(expected) > 0
     _assert_same_lists(actual, expected, f"{name}: user_knn")
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_sampling_hash_is_the_same(builds, name):
+    """var sample_fraction keeps the same users on both engines: Spark's
+    md5_number_mod (128-bit number from two 64-bit halves) equals DuckDB's
+    md5_number(...) % 1000000 for every user."""
+    expected = _duckdb(builds, name, "select user_id, (md5_number('0:' || user_id) % 1000000)::bigint as bucket "
+                                     "from int_users_in_scope")
+    actual = _spark(builds, name, "md5")
+    actual["bucket"] = actual["bucket"].astype("int64")
+    assert expected["bucket"].nunique() > 0.9 * len(expected)
+    _assert_same_rows(actual, expected, ["user_id"], f"{name}: md5 buckets")
