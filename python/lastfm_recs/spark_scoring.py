@@ -318,7 +318,10 @@ def score_user_knn(spark, inputs: SparkInputs, neighbors: int, top_n: int,
     def score_block(frame: pd.DataFrame) -> pd.DataFrame:
         d = data.value
         frame = frame.sort_values(["user_index", "distance", "neighbor"])
-        users = frame["user_index"].to_numpy(np.int64)[::k]
+        users, counts = np.unique(frame["user_index"].to_numpy(np.int64), return_counts=True)
+        if (counts != k).any():  # pragma: no cover - guards the search above
+            raise RuntimeError(f"user_knn on Spark: user {users[counts != k][0]} has "
+                               f"{counts[counts != k][0]} neighbours, expected {k}")
         nbr = frame["neighbor"].to_numpy(np.int64).reshape(-1, k)
         dist = frame["distance"].to_numpy(np.float64).reshape(-1, k)
         # the block's users first, then their other neighbours (rows that
