@@ -100,8 +100,9 @@ build-spark: $(SPARK_STAMP)
 	mkdir -p "$(LASTFM_SPARK_WAREHOUSE)"
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.spark_build $(DBT_ARGS)
 
+# its own --basetemp: pytest's shared temporary folder keeps only the last 3 runs
 test-spark: $(SPARK_STAMP)
-	$(BIN)/python -m pytest tests_spark
+	$(BIN)/python -m pytest tests_spark --basetemp="$(CURDIR)/warehouse/test-spark"
 
 sample: $(STAMP)
 	PYTHONPATH=python $(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

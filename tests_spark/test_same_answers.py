@@ -83,16 +83,32 @@ def _duckdb(builds, name: str, sql: str) -> pd.DataFrame:
         return con.sql(sql).df()
 
 
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _is_date(series: pd.Series) -> bool:
+    first = series.dropna()
+    return pd.api.types.is_datetime64_any_dtype(series) or (len(first) > 0 and hasattr(first.iloc[0], "isoformat"))
+
+
 def _assert_same_rows(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str], what: str) -> None:
-    """Same rows (by keys), floats equal within 1e-12 relative, the rest exactly."""
+    """Same rows (by keys): numbers equal within 1e-12 relative (an integer
+    column with nulls arrives as floats from one engine), dates as dates,
+    the rest exactly as text; nulls in the same places."""
     assert sorted(actual.columns) == sorted(expected.columns), what
     assert len(actual) == len(expected), f"{what}: {len(actual)} rows on Spark, {len(expected)} on DuckDB"
     actual = actual[expected.columns].sort_values(keys, ignore_index=True)
     expected = expected.sort_values(keys, ignore_index=True)
     for column in expected.columns:
         a, e = actual[column], expected[column]
-        if pd.api.types.is_float_dtype(e):
-            np.testing.assert_allclose(a.to_numpy(float), e.to_numpy(float), rtol=1e-12, err_msg=f"{what}.{column}")
+        if _is_number(a) and _is_number(e):
+            np.testing.assert_allclose(a.to_numpy(float, na_value=np.nan), e.to_numpy(float, na_value=np.nan),
+                                       rtol=1e-12, err_msg=f"{what}.{column}")
+        elif _is_date(a) and _is_date(e):
+            a_day, e_day = pd.to_datetime(a), pd.to_datetime(e)
+            assert (a_day.isna() == e_day.isna()).all(), f"{what}.{column}: nulls differ"
+            assert (a_day[a_day.notna()] == e_day[e_day.notna()]).all(), f"{what}.{column}: dates differ"
         else:
             a_text = [None if pd.isna(v) else str(v) for v in a]
             e_text = [None if pd.isna(v) else str(v) for v in e]
