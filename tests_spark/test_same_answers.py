@@ -122,7 +122,8 @@ def _assert_same_lists(actual: pd.DataFrame, expected: pd.DataFrame, what: str) 
     actual = actual.sort_values(["user_id", "rank"], ignore_index=True)
     expected = expected.sort_values(["user_id", "rank"], ignore_index=True)
     assert len(actual) == len(expected), f"{what}: {len(actual)} recommendations on Spark, {len(expected)} on DuckDB"
-    assert (actual["user_id"].to_numpy() == expected["user_id"].to_numpy()).all(), f"{what}: other users or list lengths"
+    same_users = (actual["user_id"].to_numpy() == expected["user_id"].to_numpy()).all()
+    assert same_users, f"{what}: other users or list lengths"
     assert (actual["rank"].to_numpy() == expected["rank"].to_numpy()).all(), what
     np.testing.assert_allclose(actual["score"].to_numpy(float), expected["score"].to_numpy(float), rtol=1e-9,
                                err_msg=what)

@@ -30,7 +30,8 @@ def _dbt(args: list[str]):
 
     result = dbtRunner().invoke(args)
     if not result.success:
-        raise SystemExit(f"spark_build: dbt {' '.join(args)} failed" + (f": {result.exception}" if result.exception else ""))
+        detail = f": {result.exception}" if result.exception else ""
+        raise SystemExit(f"spark_build: dbt {' '.join(args)} failed{detail}")
     return result
 
 

@@ -39,9 +39,6 @@ scoring) runs in Spark tasks. docs/spark.md has the scaling model.
 """
 from __future__ import annotations
 
-import json
-import math
-import os
 import tempfile
 import time
 import zipfile
@@ -492,5 +489,6 @@ def run_scoring_step(spark, schema: str, progress: Callable[[str], None] = print
     return spark.table(f"{schema}.int_recommendations_scored").count()
 
 
-__all__ = ["SPARK_MODELS", "SCORING_TABLES", "SparkInputs", "load_inputs", "nearest_in_pool", "user_knn_neighbors", "score_user_knn",
+__all__ = ["SPARK_MODELS", "SCORING_TABLES", "SparkInputs", "load_inputs", "nearest_in_pool", "user_knn_neighbors",
+           "score_user_knn",
            "score_ease", "score_als", "score", "run_scoring_step", "ship_package"]
