@@ -26,7 +26,7 @@ EVAL_VARS ?=
 # make report / make evaluate: the HTML report (git-ignored).
 REPORT ?= $(CURDIR)/reports/evaluation.html
 
-.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats export serve hetrec
+.PHONY: build test venv sample clean help evaluate report bench tuned-params docs docs-generate lint data-stats export serve hetrec build-spark test-spark venv-spark
 
 help:
 	@echo "make build   build the warehouse (LASTFM_DB) from LASTFM_DATA_DIR (default: bundled sample)"
@@ -41,6 +41,8 @@ help:
 	@echo "make export  write the serving file's lists to EXPORT_DIR as DynamoDB JSON (*.json.gz) and Parquet"
 	@echo "make serve   read API over the serving file on HOST:PORT (default 127.0.0.1:8000), docs at /docs"
 	@echo "make hetrec HETREC_DIR=... [HETREC_OUT=...]  convert the HetRec 2011 Last.fm files into the raw files (docs/real-data.md)"
+	@echo "make build-spark  the same build on Apache Spark (SPARK_MASTER, LASTFM_SPARK_WAREHOUSE; docs/spark.md)"
+	@echo "make test-spark   Spark's answers equal DuckDB's (local Spark, a few minutes)"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make data-stats HETREC_DIR=...  real-vs-synthetic table (HetRec user_artists.dat vs as many generated users)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
@@ -132,6 +134,27 @@ HETREC_OUT ?= $(CURDIR)/data/hetrec
 hetrec: $(STAMP)
 	@test -n "$(HETREC_DIR)" || { echo "make hetrec: set HETREC_DIR to the unzipped HetRec 2011 Last.fm directory"; exit 2; }
 	$(BIN)/python -m lastfm_recs.hetrec --hetrec-dir "$(HETREC_DIR)" --out "$(HETREC_OUT)"
+
+# Apache Spark (docs/spark.md): its packages on top of the default ones, only
+# for these targets. The build runs in one process: dbt (target spark) up to
+# the intermediate models, the PySpark scoring step, dbt again for the marts.
+SPARK_STAMP := $(VENV)/.installed-spark-$(shell cksum < requirements-spark.txt | cut -d' ' -f1)
+export SPARK_MASTER ?= local[2]
+export LASTFM_SPARK_WAREHOUSE ?= $(CURDIR)/warehouse/spark
+
+venv-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.txt
+	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
+	touch $@
+
+build-spark: $(SPARK_STAMP)
+	mkdir -p "$(LASTFM_SPARK_WAREHOUSE)"
+	$(BIN)/python -m lastfm_recs.spark_build $(DBT_ARGS)
+
+# its own --basetemp: pytest's shared temporary folder keeps only the last 3 runs
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest tests_spark --basetemp="$(CURDIR)/warehouse/test-spark"
 
 sample: $(STAMP)
 	$(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

@@ -8,6 +8,10 @@
   at the archive's parent folder says where the files are.
 #}
 {% macro check_raw_files() %}
+  {{ return(adapter.dispatch('check_raw_files')()) }}
+{% endmacro %}
+
+{% macro default__check_raw_files() %}
   {% if execute and flags.WHICH in ('build', 'run') %}
     {% set problems = [] %}
     {% set expected = [] %}

@@ -6,6 +6,10 @@
   the building file to inspect.
 #}
 {% macro publish_warehouse(results) %}
+  {{ return(adapter.dispatch('publish_warehouse')(results)) }}
+{% endmacro %}
+
+{% macro default__publish_warehouse(results) %}
   {% if execute and flags.WHICH in ('build', 'run', 'seed', 'snapshot') %}
     {% set failed = [] %}
     {% for result in results if result.status in ('error', 'fail', 'skipped', 'runtime error') %}

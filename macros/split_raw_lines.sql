@@ -13,6 +13,10 @@
   profiles), whose meta (data_dir, file_name) says which file it reads.
 #}
 {% macro split_raw_lines(relation, expected_fields, table_name) %}
+    {{ return(adapter.dispatch('split_raw_lines')(relation, expected_fields, table_name)) }}
+{% endmacro %}
+
+{% macro default__split_raw_lines(relation, expected_fields, table_name) %}
     {%- set skipped_count = 0 %}
     {%- if execute %}
         {%- set skipped_count = run_query(
@@ -102,6 +106,10 @@
   lastfm_recs.raw_files through the plugin's SQL function.
 -#}
 {% macro skipped_raw_lines(table_name) %}
+    {{ return(adapter.dispatch('skipped_raw_lines')(table_name)) }}
+{% endmacro %}
+
+{% macro default__skipped_raw_lines(table_name) %}
     {%- set meta = {'data_dir': '', 'file_name': ''} %}
     {%- if execute %}
         {#- unit tests have no sources in the graph: nothing skipped #}

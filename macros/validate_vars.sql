@@ -6,6 +6,10 @@
   was found. The list below is every var the project reads.
 #}
 {% macro validate_vars() %}
+  {{ return(adapter.dispatch('validate_vars')()) }}
+{% endmacro %}
+
+{% macro default__validate_vars() %}
   {% if execute %}
     {% set names = [
         'gender', 'sample_fraction', 'sample_seed', 'neighbors', 'top_n', 'max_reject_share',

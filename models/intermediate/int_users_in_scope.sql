@@ -27,7 +27,7 @@ scoped as (
     {%- endif %}
     {%- if sample_fraction < 1 %}
         -- md5 of seed and user id: the same users for the same seed, on any machine
-        and md5_number({{ sql_string(var('sample_seed') ~ ':') }} || user_id) % 1000000
+        and {{ md5_number_mod(sql_string(var('sample_seed') ~ ':') ~ ' || user_id', 1000000) }}
             < {{ (sample_fraction * 1000000) | round | int }}
     {%- endif %}
 -- noqa: enable=LT02

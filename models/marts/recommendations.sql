@@ -5,7 +5,7 @@ select
     artists.artist_mbid,
     artists.artist_name,
     scored.score
-from {{ ref('int_recommendations_scored') }} as scored
+from {{ scored_recommendations() }} as scored
 inner join {{ ref('int_users_in_scope') }} as users
     on scored.user_index = users.user_index
 inner join {{ ref('int_artists_deduplicated_by_mbid') }} as artists

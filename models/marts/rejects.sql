@@ -8,7 +8,7 @@ with play_rejects as (
         user_id,
         artist_mbid,
         artist_name,
-        plays::varchar as plays,
+        plays::{{ dbt.type_string() }} as plays,
         rejected_line as raw_line
     from {{ ref('int_play_rows_triaged') }}
     where status = 'rejected'

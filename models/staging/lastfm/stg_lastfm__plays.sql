@@ -15,7 +15,7 @@ typed as (
         nullif(fields[3], '') as artist_name,
         fields[4] as plays_text,
         case
-            when regexp_full_match(fields[4], '-?[0-9]{1,18}') then fields[4]::bigint
+            when {{ full_match('fields[4]', "'-?[0-9]{1,18}'") }} then fields[4]::bigint
         end as plays
     from source
 ),
@@ -29,12 +29,12 @@ categorised as (
             when field_count <> 4
                 then 'wrong field count: ' || field_count || ' fields, expected 4'
             when user_id = '' then 'empty user id'
-            when plays is null then 'plays is not an integer: ''' || plays_text || ''''
+            when plays is null then 'plays is not an integer: ' || chr(39) || plays_text || chr(39)
             when plays <= 0 then 'plays <= 0'
             when artist_mbid is not null
-                and not regexp_full_match(
-                    artist_mbid, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
-                )
+                and not {{ full_match(
+                    'artist_mbid', "'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'"
+                ) }}
                 then 'artist MBID is not a UUID'
         end as reject_reason
     from typed

@@ -52,10 +52,10 @@ select
     gender,
     age_text,
     case
-        when regexp_full_match(age_text, '-?[0-9]{1,9}') then age_text::integer
+        when {{ full_match('age_text', "'-?[0-9]{1,9}'") }} then age_text::integer
     end as age,
     country,
-    try_strptime(signup_text, '%b %d, %Y')::date as signup_date,
+    {{ try_parse_date('signup_text', '%b %d, %Y') }} as signup_date,
     coalesce(parse_error, duplicate_error) as reject_reason,
     case when parse_error is not null then line end as rejected_line
 from deduplicated

@@ -73,6 +73,10 @@ class Ease:
     popular: np.ndarray
     listeners: np.ndarray
     progress: Progress | None = None
+    #: Users in the whole fit, for the fallback's listeners / n_users when the
+    #: rows here are one partition of them (Spark, lastfm_recs.spark_scoring);
+    #: None = the rows of ``seen``.
+    n_users: int | None = None
 
     def scores(self, users: np.ndarray) -> np.ndarray:
         """(len(users), |H|) float32 s(u, a) over the head."""
@@ -123,7 +127,7 @@ class Ease:
         first[row[::-1]] = self.listeners[fill_artist[::-1]]  # each row's first filler
         fill_score = np.where(
             np.isnan(last[row]),
-            self.listeners[fill_artist] / self.seen.shape[0],
+            self.listeners[fill_artist] / (self.n_users or self.seen.shape[0]),
             last[row] * self.listeners[fill_artist] / (2.0 * first[row]),
         )
         all_rows = np.concatenate([position, short[row]])
@@ -193,6 +197,19 @@ def profile_columns(country_index: np.ndarray, age_band_index: np.ndarray, count
     return sp.hstack(parts, format="csr") if parts else sp.csr_matrix((n, 0))
 
 
+def ease_head(count: np.ndarray, artists: int) -> tuple[np.ndarray, np.ndarray]:
+    """From listeners per artist (A,): ``popular``, the artists with a
+    listener by listeners descending, ties by index, and ``head`` H, the
+    first ``artists`` of them with at least EASE_MIN_LISTENERS listeners, in
+    ascending index order."""
+    popular = np.lexsort((np.arange(len(count)), -count))
+    popular = popular[count[popular] > 0]
+    # an artist only one user played relates no two users, and the dense
+    # gram is |H|^2: without this, one user with 10,000 artists of their own
+    # makes a 300-user build allocate gigabytes (docs/reliability.md)
+    return popular, np.sort(popular[count[popular] >= EASE_MIN_LISTENERS][:artists])
+
+
 def fit_ease(inputs: ScoringInputs, rng: np.random.Generator, *, artists: int = 5000, l2: float = 500.0,
              weighting: str = "binary", country_weight: float = 0.0, age_band_weight: float = 0.0,
              progress: Progress | None = None) -> Ease:
@@ -205,12 +222,7 @@ def fit_ease(inputs: ScoringInputs, rng: np.random.Generator, *, artists: int = 
     country_weight = check_number("country_weight", country_weight, 0.0)
     age_band_weight = check_number("age_band_weight", age_band_weight, 0.0)
     count = listeners(inputs.plays)
-    popular = np.lexsort((np.arange(len(count)), -count))
-    popular = popular[count[popular] > 0]
-    # an artist only one user played relates no two users, and the dense
-    # gram is |H|^2: without this, one user with 10,000 artists of their own
-    # makes a 300-user build allocate gigabytes (docs/reliability.md)
-    head = np.sort(popular[count[popular] >= EASE_MIN_LISTENERS][:artists])
+    popular, head = ease_head(count, artists)
     weighted_head = sp.csr_matrix(weight_plays(inputs.plays, weighting)[:, head])
     profile = profile_columns(inputs.country_index, inputs.age_band_index, country_weight, age_band_weight)
     start = time.perf_counter()
