@@ -35,8 +35,10 @@ swapped_lines as (
     select
         source_file,
         count(*) filter (
-            where (source_file = 'usersha1-artmbid-artname-plays.tsv' and reject_reason like 'wrong field count: 5 fields%')
-                or (source_file = 'usersha1-profile.tsv' and reject_reason like 'wrong field count: 4 fields%')
+            where (
+                source_file = 'usersha1-artmbid-artname-plays.tsv' and reject_reason like 'wrong field count: 5 fields%'
+            )
+            or (source_file = 'usersha1-profile.tsv' and reject_reason like 'wrong field count: 4 fields%')
         ) as lines
     from rejects
     group by source_file
@@ -72,9 +74,9 @@ failures as (
     union all
 
     select
-        2,
+        2 as check_order,
         'the raw files look swapped: ' || swapped_lines.lines || ' of ' || summary.lines_read
-        || ' lines of ' || summary.source_file || ' have the field count of the other file'
+        || ' lines of ' || summary.source_file || ' have the field count of the other file' as message
     from swapped_lines
     inner join summary
         on swapped_lines.source_file = summary.source_file
@@ -83,18 +85,18 @@ failures as (
     union all
 
     select
-        3,
+        3 as check_order,
         'line 1 of ' || source_file || ' looks like a header row (' || replace(line, chr(9), ' | ')
-        || '): the dataset''s files have no header; remove that line'
+        || '): the dataset''s files have no header; remove that line' as message
     from first_lines
 
     union all
 
     select
-        4,
+        4 as check_order,
         'no users in scope: usersha1-profile.tsv has ' || summary.lines_read || ' lines, '
         || summary.lines_rejected || ' rejected, ' || summary.lines_out_of_scope
-        || ' left out by the gender / sample vars'
+        || ' left out by the gender / sample vars' as message
     from summary
     cross join users
     where summary.source_file = 'usersha1-profile.tsv'
@@ -104,9 +106,9 @@ failures as (
     union all
 
     select
-        5,
+        5 as check_order,
         'no accepted plays: usersha1-artmbid-artname-plays.tsv has ' || summary.lines_read || ' lines, '
-        || summary.lines_rejected || ' rejected, ' || summary.lines_out_of_scope || ' out of scope'
+        || summary.lines_rejected || ' rejected, ' || summary.lines_out_of_scope || ' out of scope' as message
     from summary
     where summary.source_file = 'usersha1-artmbid-artname-plays.tsv'
         and summary.lines_accepted = 0
@@ -115,11 +117,11 @@ failures as (
     union all
 
     select
-        6,
+        6 as check_order,
         summary.source_file || ': ' || summary.lines_rejected || ' of ' || summary.lines_read
         || ' lines rejected (' || round(100.0 * summary.lines_rejected / summary.lines_read, 1)
         || '%), above var max_reject_share ({{ (max_share * 100) | round(2) }}%); most frequent reason: '''
-        || top_reasons.reject_reason || ''' (' || top_reasons.lines || ' lines); see the rejects table'
+        || top_reasons.reject_reason || ''' (' || top_reasons.lines || ' lines); see the rejects table' as message
     from summary
     inner join top_reasons
         on summary.source_file = top_reasons.source_file

@@ -6,9 +6,9 @@ with raw_files as (
     select source_file
     from (
         values
-            ('usersha1-artmbid-artname-plays.tsv'),
-            ('usersha1-profile.tsv')
-    ) as files (source_file)
+        ('usersha1-artmbid-artname-plays.tsv'),
+        ('usersha1-profile.tsv')
+    ) as files (source_file)  -- noqa: AL05
 ),
 
 play_lines as (

@@ -32,8 +32,8 @@ final as (
         unnested.reason_rank,
         reason_artists.artist_mbid as reason_artist_mbid,
         reason_artists.artist_name as reason_artist_name,
-        unnested.reason.contribution as contribution,
-        unnested.reason.share as share
+        unnested.reason.contribution,
+        unnested.reason.share
     from unnested
     inner join users
         on unnested.user_index = users.user_index

@@ -11,8 +11,7 @@ artists as (
 ),
 
 eligible as (
-    select
-        artist_mbid
+    select artist_mbid
     from artists
     where listeners >= {{ var('similar_artists_min_listeners') }}
 ),
@@ -22,7 +21,7 @@ ranked as (
         weights.artist_mbid,
         row_number() over (
             partition by weights.artist_mbid
-            order by weights.weight desc, weights.neighbour_mbid
+            order by weights.weight desc, weights.neighbour_mbid asc
         ) as rank,
         weights.neighbour_mbid as similar_artist_mbid,
         weights.neighbour_name as similar_artist_name,

@@ -4,23 +4,12 @@
 -- validation users and that many other users, the first by md5 of seed,
 -- 'fit' and user id: every trial's fit is cheaper at full size (the budget
 -- of the search); null = every user.
-with tuning as (
-    {{ plays_without(ref('int_eval_plays_training'), ref('int_eval_validation_held_out')) }}
-)
-
 {#- checked before any model runs (lastfm_recs.project_vars) -#}
 {%- set fit_users = var('eval_tuning_fit_users') %}
-{%- if fit_users is none %}
 
-select
-    user_index,
-    artist_index,
-    user_id,
-    artist_mbid,
-    plays,
-    plays_share
-from tuning
-{%- else %},
+with tuning as (
+    {{ plays_without(ref('int_eval_plays_training'), ref('int_eval_validation_held_out')) }}
+),
 
 scored as (
     select user_index
@@ -41,8 +30,8 @@ drawn as (
     select user_index
     from others
     qualify row_number() over (
-        order by md5('{{ var("eval_seed") }}:fit:' || user_id), user_id
-    ) <= {{ fit_users | int }}
+            order by md5({{ sql_string(var('eval_seed') ~ ':fit:') }} || user_id), user_id
+        ) <= {{ fit_users if fit_users is not none else 0 }}
 ),
 
 kept_users as (
@@ -59,6 +48,7 @@ select
     tuning.plays,
     tuning.plays_share
 from tuning
+{%- if fit_users is not none %}
 semi join kept_users
     on tuning.user_index = kept_users.user_index
 {%- endif %}
