@@ -30,6 +30,7 @@ DBT = Path(sys.executable).parent / "dbt"
 PUBLISHED = {
     "recommendations", "users", "artists", "rejects", "load_summary", "artist_popularity_by_country",
     "user_recommendations", "recommended_artists_by_country",
+    "recommendation_reasons", "artist_weights", "similar_artists", "model_info",
 }
 
 

@@ -7,8 +7,8 @@ with weights as (
 
 final as (
     select
-        '{{ var("model") }}' as model,
-        '{{ tojson(var("model_params")) | replace("'", "''") }}' as model_params,
+        {{ sql_string(var('model')) }} as model,
+        {{ sql_string(tojson(var('model_params'))) }} as model_params,
         (select any_value(weights.model) from weights) as weights_model
 )
 
