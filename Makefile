@@ -154,6 +154,7 @@ build-spark: $(SPARK_STAMP)
 
 # its own --basetemp: pytest's shared temporary folder keeps only the last 3 runs
 test-spark: $(SPARK_STAMP)
+	mkdir -p "$(CURDIR)/warehouse"
 	$(BIN)/python -m pytest tests_spark --basetemp="$(CURDIR)/warehouse/test-spark"
 
 sample: $(STAMP)
