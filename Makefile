@@ -63,9 +63,9 @@ build: $(STAMP)
 	$(BIN)/dbt build $(DBT_ARGS)
 
 # -v: one line per test as it finishes, with the share done; the slowest
-# tests and the total time at the end (README: 16 to 32 minutes on 2 busy cores).
+# tests and the total time at the end (README: about 16 minutes on 2 idle cores).
 test: $(STAMP)
-	@echo "make test: 16 to 32 minutes on 2 busy cores (the end-to-end and serving tests build the sample several times)"
+	@echo "make test: about 16 minutes on 2 idle cores, longer on busy ones (the end-to-end and serving tests build the sample several times)"
 	$(BIN)/python -m pytest -v
 
 # Python (ruff, configured in pyproject.toml) and SQL (sqlfluff, .sqlfluff).
