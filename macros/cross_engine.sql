@@ -80,3 +80,30 @@
 {% macro spark__scored_recommendations() -%}
     {{ return(source('spark_scoring', 'int_recommendations_scored')) }}
 {%- endmacro %}
+
+{#- The values of `value` joined by `separator` in the order of `order_by`
+    (SQL expressions; an aggregate). -#}
+{% macro ordered_string_agg(value, separator, order_by) -%}
+    {{ return(adapter.dispatch('ordered_string_agg')(value, separator, order_by)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(value, separator, order_by) -%}
+    string_agg({{ value }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(value, separator, order_by) -%}
+    string_agg({{ value }}, {{ separator }}) within group (order by {{ order_by }})
+{%- endmacro %}
+
+{#- Fails the query with `message` (a SQL string expression) when evaluated. -#}
+{% macro raise_sql_error(message) -%}
+    {{ return(adapter.dispatch('raise_sql_error')(message)) }}
+{%- endmacro %}
+
+{% macro default__raise_sql_error(message) -%}
+    error({{ message }})
+{%- endmacro %}
+
+{% macro spark__raise_sql_error(message) -%}
+    raise_error({{ message }})
+{%- endmacro %}

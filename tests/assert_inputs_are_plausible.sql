@@ -18,15 +18,21 @@ users as (
     select count(*) as users from {{ ref('int_users_in_scope') }}
 ),
 
--- the most frequent reject reason of each file, with its count
-top_reasons as (
+reason_counts as (
     select
         source_file,
         reject_reason,
         count(*) as lines
     from rejects
     group by source_file, reject_reason
-    qualify row_number() over (partition by source_file order by count(*) desc, reject_reason) = 1
+),
+
+-- the most frequent reject reason of each file, with its count (ranked over
+-- the counts, not count(*) in the window: Spark cannot resolve that)
+top_reasons as (
+    select *
+    from reason_counts
+    qualify row_number() over (partition by source_file order by lines desc, reject_reason asc) = 1
 ),
 
 -- lines with the field count of the other file: 5 fields in the plays file
@@ -126,8 +132,15 @@ failures as (
     inner join top_reasons
         on summary.source_file = top_reasons.source_file
     where summary.lines_rejected > {{ max_share }} * summary.lines_read
+),
+
+summarised as (
+    select
+        count(*) as failure_count,
+        {{ ordered_string_agg('message', "'; '", 'check_order, message') }} as messages
+    from failures
 )
 
-select error('Implausible input, nothing published: ' || string_agg(message, '; ' order by check_order, message))
-from failures
-having count(*) > 0
+select {{ raise_sql_error("'Implausible input, nothing published: ' || messages") }} as failure
+from summarised
+where failure_count > 0

@@ -30,7 +30,7 @@
 {% macro spark__split_raw_lines(relation, expected_fields, table_name) %}
     with lines as (
         select
-            row_number() over (order by monotonically_increasing_id()) as line_number,
+            cast(row_number() over (order by monotonically_increasing_id()) as bigint) as line_number,  -- bigint as DuckDB's
             coalesce(line, '') as line
         from {{ relation }}
     ),

@@ -128,10 +128,8 @@ def ship_package(spark) -> None:
     package = Path(__file__).resolve().parent
     target = Path(tempfile.mkdtemp(prefix="lastfm_recs-spark-")) / "lastfm_recs.zip"
     with zipfile.ZipFile(target, "w") as archive:
-        for path in package.glob("*.py"):
-            archive.write(path, f"lastfm_recs/{path.name}")
-        for path in package.glob("*/*.py"):  # sub-packages, e.g. lastfm_recs/models/
-            archive.write(path, f"lastfm_recs/{path.relative_to(package)}")
+        for path in package.rglob("*.py"):  # sub-packages too, e.g. lastfm_recs/models/user_knn/
+            archive.write(path, f"lastfm_recs/{path.relative_to(package).as_posix()}")
     spark.sparkContext.addPyFile(str(target))
 
 

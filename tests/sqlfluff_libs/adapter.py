@@ -6,6 +6,8 @@ around a dispatched macro lint; the macros' own SQL is linted in macros/."""
 #: every other one renders an expression.
 _QUERIES = {"split_raw_lines", "skipped_raw_lines"}
 _RELATIONS = {"scored_recommendations": "int_recommendations_scored"}
+#: Dispatched macros that name the relation of their first argument (a model name).
+_NAMED_RELATIONS = {"serving_ref"}
 
 
 def dispatch(macro_name: str, macro_namespace: str | None = None):
@@ -14,6 +16,8 @@ def dispatch(macro_name: str, macro_namespace: str | None = None):
     def placeholder(*args, **kwargs) -> str:
         if macro_name in _QUERIES:
             return "select 1 as placeholder"
+        if macro_name in _NAMED_RELATIONS:
+            return str(args[0])
         return _RELATIONS.get(macro_name, "(null)")
 
     return placeholder

@@ -35,7 +35,7 @@ by_country as (
         users.country,
         plays.artist_mbid,
         count(*) as listeners,
-        sum(plays.plays)::bigint as total_plays
+        cast(sum(plays.plays) as bigint) as total_plays
     from plays
     inner join users
         on plays.user_id = users.user_id
@@ -54,10 +54,11 @@ select
     by_country.listeners,
     by_country.total_plays,
     by_country.listeners / countries.country_users as listener_share,
-    row_number() over (
+    -- bigint on both engines (Spark's row_number is an int)
+    cast(row_number() over (
         partition by by_country.country
         order by by_country.listeners desc, by_country.total_plays desc, by_country.artist_mbid asc
-    ) as popularity_rank
+    ) as bigint) as popularity_rank
 from by_country
 inner join countries
     on by_country.country = countries.country
