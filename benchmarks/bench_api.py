@@ -9,24 +9,31 @@ serving file, then, for each --clients level (default 1, 16, 64), runs that
 many concurrent clients, each on one keep-alive connection, asking
 GET /users/{user_id}/recommendations?limit=20 for random users of the file
 (seeded) until --requests requests are done or --seconds have passed.
-Then the same at --republish-clients clients while the serving file is
-republished every --republish-every seconds (a fresh copy os.replace'd over
-it, as a build publishes). Prints per level: requests, errors (any status
-but 200, or a broken connection), requests/s, p50 / p99 / max latency.
+Then the same at --republish-clients clients for --republish-seconds (at
+most --republish-requests requests) while the serving file is republished
+every --republish-every seconds (a fresh copy os.replace'd over it, as a
+build publishes; the level must outlast a publication's load to see a swap).
+Prints per level: requests, errors (any status but 200, or a broken
+connection), requests/s, p50 / p99 / max latency.
 
 --shape-users N serves instead a placeholder serving file of the full
 dataset's shape (N users x 20 recommendations x 3 reasons over 186,642
 artists, ids and scores drawn at random): the lookup cost depends on the
 sizes, not on the scores, and it takes a minute instead of a full build.
 
-The clients are a minimal HTTP/1.1 client on asyncio streams in this
-process, so that the client costs little of the machine's CPU next to the
-server; the figures include both on the same machine.
+--client wrk (the default when wrk is on the PATH; Debian package wrk)
+drives the load with wrk, a C load generator that leaves most of the two
+cores to the server; --client python uses a minimal HTTP/1.1 client on
+asyncio streams in this process, which costs about as much CPU as a server
+process. Either way client and server share the machine, and the figures
+name the client. --workers N runs N server processes (each holds its own
+copy of the user lists).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -159,6 +166,43 @@ def run_level(port: int, paths: list[str], clients: int, requests: int, seconds:
             "max": 1000 * ordered[-1] if ordered else float("nan"), "first_error": errors[0] if errors else ""}
 
 
+#: wrk's script: the paths in turn, at most REQUESTS requests per thread
+#: (then the thread stops; counted when sent, as a response() callback would
+#: hand every body to Lua and slow wrk down), one JSON line of figures at the end.
+WRK_SCRIPT = """
+local paths, i = {}, 0
+for line in io.lines(PATHS_FILE) do paths[#paths + 1] = line end
+request = function()
+  i = i + 1
+  if i >= REQUESTS then wrk.thread:stop() end
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "p50": %f, "p99": %f, "max": %f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def run_level_wrk(port: int, paths: list[str], clients: int, requests: int, seconds: float, work: Path) -> dict:
+    """One level with wrk (a C load generator, far cheaper than the asyncio
+    clients: more of the two cores is left to the server). One wrk thread,
+    ``clients`` keep-alive connections, at most ``requests`` requests and
+    ``seconds`` seconds; any status but 2xx/3xx or socket error is an error."""
+    paths_file = work / "paths.txt"
+    paths_file.write_text("\n".join(paths) + "\n")
+    script = work / "bench.lua"
+    script.write_text(f"PATHS_FILE = {json.dumps(str(paths_file))}\nREQUESTS = {requests}\n" + WRK_SCRIPT)
+    result = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "-s", str(script),
+                             f"http://127.0.0.1:{port}"], capture_output=True, text=True, timeout=seconds + 60)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return {"clients": clients, "requests": figures["requests"], "errors": figures["errors"],
+            "rps": figures["requests"] / figures["seconds"], "p50": figures["p50"], "p99": figures["p99"],
+            "max": figures["max"], "first_error": "" if not figures["errors"] else result.stdout[-500:]}
+
+
 def wait_ready(port: int, server: subprocess.Popen, timeout: float) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -183,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds per level at most")
     parser.add_argument("--republish-clients", type=int, default=16)
     parser.add_argument("--republish-every", type=float, default=1.0, help="seconds between republications")
+    parser.add_argument("--republish-seconds", type=float, default=20.0,
+                        help="seconds of the republication level at most (longer than a publication's load)")
+    parser.add_argument("--republish-requests", type=int, default=200_000,
+                        help="requests of the republication level at most")
     parser.add_argument("--users", type=int, default=2000, help="distinct users asked (random, seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="API server processes")
@@ -190,9 +238,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds to wait for the API's first answer (it loads the publication)")
     parser.add_argument("--shape-users", type=int, default=0,
                         help="serve a placeholder serving file of this many users instead (module docstring)")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator: wrk (Debian package wrk; auto when on the PATH) or the asyncio clients")
     parser.add_argument("--path", default="/users/{user}/recommendations?limit=20",
                         help="the request, {user} = a random user id (e.g. /health for the framework alone)")
     args = parser.parse_args(argv)
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "python"
+    elif args.client == "wrk" and not shutil.which("wrk"):
+        parser.error("--client wrk: wrk is not on the PATH (Debian: apt-get install wrk)")
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
     if args.shape_users:
         started = time.perf_counter()
@@ -220,7 +274,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"API ready (first publication loaded) in {time.perf_counter() - started:.1f} s, "
               f"server memory {server_rss_mib(server.pid):.0f} MiB")
         print(f"serving file {args.serving} ({args.serving.stat().st_size / 2**20:.0f} MiB), {len(users)} users, "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+              f"{args.workers} server process(es), client {args.client}, {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.1f}")
+
+        def level(clients: int, requests: int, seconds: float) -> dict:
+            if args.client == "wrk":
+                return run_level_wrk(port, paths, clients, requests, seconds, work)
+            return run_level(port, paths, clients, requests, seconds)
+
         print("| clients | requests | errors | requests/s | p50 ms | p99 ms | max ms | republications |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         run_level(port, paths, 4, 200, 5.0)  # warm-up: the connection's caches
@@ -233,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  first error: {result['first_error']}")
 
         for clients in (int(c) for c in args.clients.split(",")):
-            show(run_level(port, paths, clients, args.requests, args.seconds))
+            show(level(clients, args.requests, args.seconds))
 
         stop = threading.Event()
         republished = [0]
@@ -248,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         publisher = threading.Thread(target=republish)
         publisher.start()
         try:
-            result = run_level(port, paths, args.republish_clients, args.requests, args.seconds)
+            result = level(args.republish_clients, args.republish_requests, args.republish_seconds)
         finally:
             stop.set()
             publisher.join()

@@ -37,6 +37,7 @@ import duckdb
 import numpy as np
 from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -368,6 +369,10 @@ class ServingFile:
             current.in_use += 1
             return current
 
+    def is_open(self) -> bool:
+        """Whether a publication is open (later lookups do not block on opening one)."""
+        return self._current is not None
+
     def wait_loaded(self, timeout: float = 60.0) -> None:
         """Block until a publication being loaded is current (tests, benchmarks)."""
         loading = self._loading
@@ -496,13 +501,7 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
                                   "published_at": info["published_at"], "model": info["model"],
                                   "rows": info["rows"]})
 
-    @app.get("/users/{user_id}/recommendations", response_model=UserList,
-             responses={404: {"model": Problem}, 422: {"description": "malformed user id or limit"}})
-    def recommendations(
-        user_id: Annotated[str, PathParam(pattern=USER_ID_PATTERN, description="User sha1 (40 hex digits).")],
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    ) -> Response:
-        """The user's recommendations, best first, each with up to 3 reasons."""
+    def user_list_response(user_id: str, limit: int) -> Response:
         with serving.publication() as publication:
             info = publication.info
             if publication.lists is not None:
@@ -517,6 +516,20 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
             head = json.dumps({"user_id": user_id, "model": info["model"], "published_at": info["published_at"]},
                               ensure_ascii=False, separators=(",", ":"))
             return Response(f'{head[:-1]},"items":{items}}}', media_type="application/json")
+
+    @app.get("/users/{user_id}/recommendations", response_model=UserList,
+             responses={404: {"model": Problem}, 422: {"description": "malformed user id or limit"}})
+    async def recommendations(
+        user_id: Annotated[str, PathParam(pattern=USER_ID_PATTERN, description="User sha1 (40 hex digits).")],
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    ) -> Response:
+        """The user's recommendations, best first, each with up to 3 reasons."""
+        if serving.index_lists and serving.is_open():
+            # a binary search and a slice of the in-memory lists (microseconds): on the event loop,
+            # as a worker thread's hand-over would cost more than the lookup
+            return user_list_response(user_id, limit)
+        # opening a publication or querying DuckDB blocks: in a worker thread
+        return await run_in_threadpool(user_list_response, user_id, limit)
 
     @app.get("/artists/{artist_mbid}/similar", response_model=SimilarList,
              responses={404: {"model": Problem}, 422: {"description": "malformed MBID or limit"}})
