@@ -14,7 +14,7 @@ most --republish-requests requests) while the serving file is republished
 every --republish-every seconds (a fresh copy os.replace'd over it, as a
 build publishes; the level must outlast a publication's load to see a swap).
 Prints per level: requests, errors (any status but 200, or a broken
-connection), requests/s, p50 / p99 / max latency.
+connection), requests/s (~ = estimated: see run_level_wrk), p50 / p99 / max latency.
 
 --shape-users N serves instead a placeholder serving file of the full
 dataset's shape (N users x 20 recommendations x 3 reasons over 186,642
@@ -47,15 +47,7 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def default_serving_path() -> Path:
-    configured = os.environ.get("LASTFM_SERVING_DB")
-    if configured:
-        return Path(configured)
-    warehouse = Path(os.environ.get("LASTFM_DB", ROOT / "warehouse" / "lastfm.duckdb"))
-    return warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
+from lastfm_recs.serving import configured_serving_path
 
 
 def placeholder_serving_file(path: Path, n_users: int, n_artists: int = 186_642) -> None:
@@ -170,18 +162,26 @@ def run_level(port: int, paths: list[str], clients: int, requests: int, seconds:
 #: (then the thread stops; counted when sent, as a response() callback would
 #: hand every body to Lua and slow wrk down), one JSON line of figures at the end.
 WRK_SCRIPT = """
-local paths, i = {}, 0
+local paths, i, threads = {}, 0, {}
 for line in io.lines(PATHS_FILE) do paths[#paths + 1] = line end
+setup = function(thread) threads[#threads + 1] = thread end
 request = function()
   i = i + 1
-  if i >= REQUESTS then wrk.thread:stop() end
+  if i >= REQUESTS then
+    stopped = 1
+    wrk.thread:stop()
+  end
   return wrk.format("GET", paths[(i % #paths) + 1])
 end
 done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "p50": %f, "p99": %f, "max": %f}\\n',
+  local e, early = summary.errors, 0
+  for _, thread in ipairs(threads) do
+    if thread:get("stopped") then early = 1 end
+  end
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "errors": %d, "p50": %f, "p99": %f, "max": %f, "mean": %f, "early": %d}\\n',
     summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.status + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000, early))
 end
 """
 
@@ -190,7 +190,11 @@ def run_level_wrk(port: int, paths: list[str], clients: int, requests: int, seco
     """One level with wrk (a C load generator, far cheaper than the asyncio
     clients: more of the two cores is left to the server). One wrk thread,
     ``clients`` keep-alive connections, at most ``requests`` requests and
-    ``seconds`` seconds; any status but 2xx/3xx or socket error is an error."""
+    ``seconds`` seconds; any status but 2xx/3xx or socket error is an error.
+    wrk runs for the whole ``seconds`` even when the request bound stopped its
+    thread earlier: then requests/s is estimated as clients / mean latency
+    (each connection sends its next request when the last one is answered)
+    and marked as such."""
     paths_file = work / "paths.txt"
     paths_file.write_text("\n".join(paths) + "\n")
     script = work / "bench.lua"
@@ -198,8 +202,10 @@ def run_level_wrk(port: int, paths: list[str], clients: int, requests: int, seco
     result = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "-s", str(script),
                              f"http://127.0.0.1:{port}"], capture_output=True, text=True, timeout=seconds + 60)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return {"clients": clients, "requests": figures["requests"], "errors": figures["errors"],
-            "rps": figures["requests"] / figures["seconds"], "p50": figures["p50"], "p99": figures["p99"],
+    stopped_early = bool(figures["early"])
+    rps = clients / (figures["mean"] / 1000) if stopped_early else figures["requests"] / figures["seconds"]
+    return {"clients": clients, "requests": figures["requests"], "errors": figures["errors"], "rps": rps,
+            "rps_estimated": stopped_early, "p50": figures["p50"], "p99": figures["p99"],
             "max": figures["max"], "first_error": "" if not figures["errors"] else result.stdout[-500:]}
 
 
@@ -221,7 +227,7 @@ def wait_ready(port: int, server: subprocess.Popen, timeout: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--serving", type=Path, default=default_serving_path(), help="the serving file")
+    parser.add_argument("--serving", type=Path, default=configured_serving_path(), help="the serving file")
     parser.add_argument("--clients", default="1,16,64", help="concurrency levels, comma separated")
     parser.add_argument("--requests", type=int, default=4000, help="requests per level at most")
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds per level at most")
@@ -287,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         run_level(port, paths, 4, 200, 5.0)  # warm-up: the connection's caches
 
         def show(result: dict, republications: str = "-") -> None:
-            print(f"| {result['clients']} | {result['requests']} | {result['errors']} | {result['rps']:.0f} | "
+            rps = f"~{result['rps']:.0f}" if result.get("rps_estimated") else f"{result['rps']:.0f}"
+            print(f"| {result['clients']} | {result['requests']} | {result['errors']} | {rps} | "
                   f"{result['p50']:.2f} | {result['p99']:.2f} | {result['max']:.1f} | {republications} |",
                   flush=True)
             if result["first_error"]:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from lastfm_recs.serving import configured_serving_path
+
 LOOKUPS = {
     "recommendations": "select rank, artist_name, score from recommendations where user_id = ? order by rank",
     "user_recommendations": (
@@ -31,15 +33,6 @@ LOOKUPS = {
         "from user_recommendations where user_id = ? order by rank"
     ),
 }
-
-
-def default_serving_path() -> Path:
-    """LASTFM_SERVING_DB, else the default beside the default LASTFM_DB."""
-    configured = os.environ.get("LASTFM_SERVING_DB")
-    if configured:
-        return Path(configured)
-    warehouse = Path(os.environ.get("LASTFM_DB", "warehouse/lastfm.duckdb"))
-    return warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
 
 
 def time_lookups(path: Path, sql: str, users: list[str]) -> tuple[list[float], list[float], int]:
@@ -68,7 +61,7 @@ def summary(seconds: list[float]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serving", type=Path, default=default_serving_path(),
+    parser.add_argument("--serving", type=Path, default=configured_serving_path(),
                         help="serving file (default: LASTFM_SERVING_DB or beside LASTFM_DB)")
     parser.add_argument("--lookups", type=int, default=300, help="random users looked up (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the user draw (default 0)")

@@ -1,6 +1,7 @@
-"""The HetRec 2011 converter on a tiny hand-made file in HetRec's format
-(tests/data/hetrec_tiny: 3 users, 4 played artists, one of them missing from
-artists.dat), against the documented id formulas and the raw 360K format."""
+"""The HetRec 2011 converter on tiny invented files in HetRec's format (3
+users, 4 played artists, one of them missing from artists.dat; written by
+the fixture, no real HetRec line), against the documented id formulas and
+the raw 360K format."""
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,23 @@ import pytest
 
 from lastfm_recs.hetrec import convert, main
 
-TINY = Path(__file__).parent / "data" / "hetrec_tiny"
+#: Invented rows in the layout of HetRec's files (header line, tabs; artists.dat has
+#: four columns, the last one sometimes missing).
+TINY_USER_ARTISTS = "userID\tartistID\tweight\n2\t51\t120\n2\t52\t45\n3\t51\t5\n3\t99\t7\n10\t52\t1\n10\t54\t42\n"
+TINY_ARTISTS = (
+    "id\tname\turl\tpictureURL\n51\tThe Invented Band\thttp://x/51\thttp://x/1.jpg\n"
+    "52\tMade-Up Trio\thttp://x/52\n53\tNever Played\thttp://x\thttp://y\n"
+    '54\tSigur Ómynd "live"\thttp://x\thttp://y\n'
+)
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    folder = tmp_path / "hetrec_tiny"
+    folder.mkdir()
+    (folder / "user_artists.dat").write_text(TINY_USER_ARTISTS, encoding="utf-8")
+    (folder / "artists.dat").write_text(TINY_ARTISTS, encoding="utf-8")
+    return folder
 
 
 def sha1(user_id: int) -> str:
@@ -30,17 +47,17 @@ def read_lines(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in text[:-1].split("\n")]
 
 
-def test_converts_plays_names_and_empty_profiles(tmp_path):
-    done = convert(TINY, tmp_path / "out")
+def test_converts_plays_names_and_empty_profiles(tmp_path, tiny):
+    done = convert(tiny, tmp_path / "out")
     assert (done.users, done.play_rows, done.artists, done.unnamed_artists) == (3, 6, 4, 1)
     plays = read_lines(tmp_path / "out" / "usersha1-artmbid-artname-plays.tsv")
     assert plays == [
-        [sha1(2), mbid(51), "Duran Duran", "13883"],
-        [sha1(2), mbid(52), "Morcheeba", "11690"],
-        [sha1(3), mbid(51), "Duran Duran", "5"],
+        [sha1(2), mbid(51), "The Invented Band", "120"],
+        [sha1(2), mbid(52), "Made-Up Trio", "45"],
+        [sha1(3), mbid(51), "The Invented Band", "5"],
         [sha1(3), mbid(99), "", "7"],
-        [sha1(10), mbid(52), "Morcheeba", "1"],
-        [sha1(10), mbid(54), 'Sigur Rós "live"', "42"],
+        [sha1(10), mbid(52), "Made-Up Trio", "1"],
+        [sha1(10), mbid(54), 'Sigur Ómynd "live"', "42"],
     ]
     profiles = read_lines(tmp_path / "out" / "usersha1-profile.tsv")
     assert profiles == [[sha1(u), "", "", "", ""] for u in (2, 3, 10)]
@@ -49,9 +66,9 @@ def test_converts_plays_names_and_empty_profiles(tmp_path):
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", artist)
 
 
-def test_ids_are_stable_and_distinct(tmp_path):
-    convert(TINY, tmp_path / "a")
-    convert(TINY, tmp_path / "b")
+def test_ids_are_stable_and_distinct(tmp_path, tiny):
+    convert(tiny, tmp_path / "a")
+    convert(tiny, tmp_path / "b")
     for name in ("usersha1-artmbid-artname-plays.tsv", "usersha1-profile.tsv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert len({mbid(a) for a in range(1000)}) == 1000
@@ -60,7 +77,7 @@ def test_ids_are_stable_and_distinct(tmp_path):
 def test_bad_lines_name_the_file_and_line(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
-    (bad / "artists.dat").write_text((TINY / "artists.dat").read_text(encoding="utf-8"), encoding="utf-8")
+    (bad / "artists.dat").write_text(TINY_ARTISTS, encoding="utf-8")
     (bad / "user_artists.dat").write_text("userID\tartistID\tweight\n2\t51\t10\n2\tx51\t3\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"user_artists.dat, line 3: artistID is not an integer"):
         convert(bad, tmp_path / "out")
@@ -72,6 +89,6 @@ def test_bad_lines_name_the_file_and_line(tmp_path):
         convert(tmp_path / "missing", tmp_path / "out")
 
 
-def test_cli(tmp_path, capsys):
-    main(["--hetrec-dir", str(TINY), "--out", str(tmp_path / "cli")])
+def test_cli(tmp_path, tiny, capsys):
+    main(["--hetrec-dir", str(tiny), "--out", str(tmp_path / "cli")])
     assert "3 users (empty profiles), 6 play rows, 4 artists (1 without a name" in capsys.readouterr().out
