@@ -15,6 +15,8 @@ every --republish-every seconds (a fresh copy os.replace'd over it, as a
 build publishes; the level must outlast a publication's load to see a swap).
 Prints per level: requests, errors (any status but 200, or a broken
 connection), requests/s (~ = estimated: see run_level_wrk), p50 / p99 / max latency.
+--repeats N runs each --clients level N times and then prints the medians
+(the tail latency varies from run to run on a shared 2-core machine).
 
 --shape-users N serves instead a placeholder serving file of the full
 dataset's shape (N users x 20 recommendations x 3 reasons over 186,642
@@ -38,6 +40,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,14 +92,18 @@ def placeholder_serving_file(path: Path, n_users: int, n_artists: int = 186_642)
 
 
 def server_rss_mib(pid: int) -> float:
-    """Resident memory of the API process (Linux /proc), in MiB; NaN elsewhere."""
+    """Resident memory of the API process and its worker processes (WORKERS
+    > 1: uvicorn's children), from Linux /proc, in MiB; NaN elsewhere."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for process in [pid, *map(int, children)]:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
     except OSError:
-        pass
-    return float("nan")
+        return float("nan")
 
 
 def free_port() -> int:
@@ -234,9 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--republish-clients", type=int, default=16)
     parser.add_argument("--republish-every", type=float, default=1.0, help="seconds between republications")
     parser.add_argument("--republish-seconds", type=float, default=20.0,
-                        help="seconds of the republication level at most (longer than a publication's load)")
+                        help="seconds of the republication level at most (longer than a publication's load); "
+                             "0 = no republication level")
     parser.add_argument("--republish-requests", type=int, default=200_000,
                         help="requests of the republication level at most")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each --clients level (one after the other), then their medians")
     parser.add_argument("--users", type=int, default=2000, help="distinct users asked (random, seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="API server processes")
@@ -300,8 +310,22 @@ def main(argv: list[str] | None = None) -> int:
             if result["first_error"]:
                 print(f"  first error: {result['first_error']}")
 
+        medians = []
         for clients in (int(c) for c in args.clients.split(",")):
-            show(level(clients, args.requests, args.seconds))
+            runs = [level(clients, args.requests, args.seconds) for _ in range(args.repeats)]
+            for result in runs:
+                show(result)
+            if args.repeats > 1:
+                medians.append((clients, statistics.median(r["rps"] for r in runs),
+                                statistics.median(r["p50"] for r in runs), statistics.median(r["p99"] for r in runs)))
+        if medians:
+            print(f"medians of {args.repeats} runs per level:")
+            print("| clients | requests/s | p50 ms | p99 ms |")
+            print("| --- | --- | --- | --- |")
+            for clients, rps, p50, p99 in medians:
+                print(f"| {clients} | {rps:.0f} | {p50:.2f} | {p99:.2f} |")
+        if args.republish_seconds <= 0:
+            return 0
 
         stop = threading.Event()
         republished = [0]

@@ -141,8 +141,9 @@ def recommendations(ref: Reference, k: int = 99, top_n: int = 20):
     for u, user in enumerate(ref.users):
         weights = 1 - dist[u] / max_d if max_d > 0 else np.ones(idx.shape[1])
         scores = (weights[:, None] * ref.share[idx[u]]).sum(axis=0) / idx.shape[1]
-        heard = ref.raw[u] > 0
-        candidates = [(-scores[a], ref.artists[a]) for a in range(len(ref.artists)) if not heard[a] and scores[a] > 0]
-        candidates.sort()
-        result[user] = [(mbid, -neg) for neg, mbid in candidates[:top_n]]
+        # unheard artists with a positive score, best first, ties by MBID
+        # (ref.artists is sorted, so by column)
+        candidates = np.flatnonzero((ref.raw[u] == 0) & (scores > 0))
+        best = candidates[np.lexsort((candidates, -scores[candidates]))][:top_n]
+        result[user] = [(ref.artists[a], float(scores[a])) for a in best]
     return result, {ref.users[u] for u in np.flatnonzero(tie)}

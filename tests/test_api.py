@@ -4,6 +4,8 @@ answers, a republication noticed without a restart (TestClient), and one
 real uvicorn on 127.0.0.1 answering throughout republications."""
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from lastfm_recs.api import create_app
+from lastfm_recs.api import FastUserLookups, ServingFile, create_app
 from lastfm_recs.serving import publish
 
 A = "aaaaaaaa-0000-4000-8000-000000000001"
@@ -176,6 +178,64 @@ def test_lookups_without_the_index_give_the_same_answers(serving):
         assert (first.status_code, first.json()) == (second.status_code, second.json()), path
     assert plain.state.serving._current.lists is None
 
+
+
+def test_fast_lookups_answer_exactly_as_the_route(serving):
+    """FastUserLookups (on by default) against the FastAPI route alone: same
+    status, content type and bytes for lists, limits, unknown users and
+    every malformed request (which the middleware passes on)."""
+    fast, routed = create_app(serving), create_app(serving, fast_lookups=False)
+    paths = [f"/users/{U1}/recommendations", f"/users/{U1}/recommendations?limit=1",
+             f"/users/{U1}/recommendations?limit=100", f"/users/{U2}/recommendations?limit=020",
+             f"/users/{NOBODY}/recommendations", f"/users/{U1}/recommendations?limit=0",
+             f"/users/{U1}/recommendations?limit=101", f"/users/{U1}/recommendations?limit=1000",
+             f"/users/{U1}/recommendations?limit=ten", f"/users/{U1}/recommendations?limit=1&x=2",
+             f"/users/{U1.upper()}/recommendations", f"/users/{U1}/recommendations/", "/health"]
+    with TestClient(fast) as fast_client, TestClient(routed) as routed_client:
+        fast_client.get("/health")  # opens the publication: the fast path serves only an open one
+        routed_client.get("/health")
+        for path in paths:
+            first, second = fast_client.get(path), routed_client.get(path)
+            assert (first.status_code, first.headers["content-type"], first.content) == \
+                (second.status_code, second.headers["content-type"], second.content), path
+    fast.state.serving.close()
+    routed.state.serving.close()
+
+
+def test_fast_lookups_answer_themselves_only_what_the_route_would_accept(serving):
+    """The middleware alone, before an app that records what reaches it."""
+    passed_on = []
+
+    async def app(scope, receive, send):
+        passed_on.append((scope["method"], scope["path"], scope["query_string"]))
+
+    async def call(middleware, method, path, query=b""):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await middleware({"type": "http", "method": method, "path": path, "query_string": query}, None, send)
+        return sent
+
+    files = ServingFile(serving)
+    middleware = FastUserLookups(app, files)
+    assert asyncio.run(call(middleware, "GET", f"/users/{U1}/recommendations")) == []  # nothing open yet
+    with files.publication():
+        pass
+    sent = asyncio.run(call(middleware, "GET", f"/users/{U1}/recommendations", b"limit=1"))
+    assert sent[0]["status"] == 200 and (b"content-type", b"application/json") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"])["items"] == U1_ITEMS[:1]
+    assert int(dict(sent[0]["headers"])[b"content-length"]) == len(sent[1]["body"])
+    assert asyncio.run(call(middleware, "GET", f"/users/{NOBODY}/recommendations"))[0]["status"] == 404
+    for method, path, query in [("POST", f"/users/{U1}/recommendations", b""),
+                                ("GET", f"/users/{U1}/recommendations", b"limit=0"),
+                                ("GET", f"/users/{U1}/recommendations", b"limit=101"),
+                                ("GET", f"/users/{U1}/recommendations", b"limit=1&limit=2"),
+                                ("GET", "/users/xyz/recommendations", b""), ("GET", "/health", b"")]:
+        assert asyncio.run(call(middleware, method, path, query)) == []
+        assert passed_on[-1] == (method, path, query)
+    files.close()
 
 def test_a_missing_serving_file_is_503(tmp_path):
     app = create_app(tmp_path / "none.duckdb")

@@ -23,6 +23,28 @@ def test_ease_weights_are_the_closed_form():
                                rtol=1e-10, atol=1e-12)
 
 
+
+def test_mirror_upper_triangle_in_blocks_is_the_symmetric_matrix():
+    rng = np.random.default_rng(1)
+    square = rng.random((37, 37))
+    expected = np.triu(square) + np.triu(square, 1).T
+    for block in (1, 8, 37, 100):
+        got = square.copy()
+        ease.mirror_upper_triangle(got, block=block)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_ease_weights_span_several_blocks_and_refuse_an_indefinite_gram():
+    rng = np.random.default_rng(2)
+    x = (rng.random((300, 1100)) < 0.05).astype(float)
+    gram = x.T @ x
+    p = np.linalg.inv(gram + 3.0 * np.eye(1100))
+    expected = -p / np.diag(p)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(ease.ease_weights(gram, 3.0), expected, rtol=1e-8, atol=1e-12)
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        ease.ease_weights(-np.eye(3), 0.5)
+
 def reference_ease(plays, artists, l2, weighting, top_n, country=None, band=None, country_weight=0.0,
                    band_weight=0.0):
     """EASE on the `artists` most listened (ties by index) of those with two

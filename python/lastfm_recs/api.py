@@ -18,12 +18,18 @@ first request to notice opens the new file and makes it current. Requests in
 flight finish on the old connection, which still reads the old, complete file
 (the old inode), and is closed when its last request is done. So a
 republication needs no restart and fails no request.
+
+User lookups: from the publication's UserLists (in memory), answered for a
+well-formed request by the FastUserLookups middleware before FastAPI's
+routing, with the route's own body (user_list_body).
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
+import re
 import tempfile
 import threading
 import uuid
@@ -191,14 +197,17 @@ def _read_info(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
     rows = dict(con.execute(
         "select object_name, row_count from publication_info where object_type = 'table'").fetchall())
     published = con.execute("select max(published_at_utc) from publication_info").fetchall()[0][0]
+    published_at = published.strftime("%Y-%m-%dT%H:%M:%SZ") if published else None
     model = weights_model = None
     if "model_info" in tables:
         model, weights_model = con.execute("select model, weights_model from model_info").fetchall()[0]
     return {
         "serving_db": str(path),
-        "published_at": published.strftime("%Y-%m-%dT%H:%M:%SZ") if published else None,
+        "published_at": published_at,
         "model": model,
         "weights_model": weights_model,
+        # the members of every user list's JSON after the user id
+        "list_members": compact_json({"model": model, "published_at": published_at})[1:-1],
         "rows": rows,
         "tables": sorted(tables),
     }
@@ -239,7 +248,8 @@ class UserLists:
     users: (n,) user ids sorted (bytes); rec_start (n + 1,) each user's rows
     in rank / artist / score; reason_start (recommendations + 1,) each
     recommendation's rows in reason_artist / share; artists are codes into
-    artist_json, the JSON members "artist_mbid": ..., "artist_name": ....
+    item_prefix and reason_prefix, each artist's JSON text up to the score
+    (an item) or the share (a reason), written once at load.
     """
 
     users: np.ndarray
@@ -250,11 +260,12 @@ class UserLists:
     reason_start: np.ndarray
     reason_artist: np.ndarray
     share: np.ndarray
-    artist_json: list[str]
+    item_prefix: list[str]
+    reason_prefix: list[str]
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> UserLists:
-        artist_json = [f'"artist_mbid":{json.dumps(mbid)},"artist_name":{json.dumps(name, ensure_ascii=False)}'
+        artist_json = [compact_json({"artist_mbid": mbid, "artist_name": name})[1:-1]
                        for mbid, name in con.execute(ARTIST_CODES_SQL).fetchall()]
         users = con.sql(LIST_USERS_SQL).to_arrow_table()
         rows = con.sql(LIST_ROWS_SQL).to_arrow_table()
@@ -271,7 +282,8 @@ class UserLists:
             reason_start=np.concatenate([[0], np.cumsum(np.bincount(position, minlength=n_recs))]).astype(np.int64),
             reason_artist=reasons.column(1).to_numpy().astype(np.int32),
             share=reasons.column(2).to_numpy().astype(np.float64),
-            artist_json=artist_json,
+            item_prefix=[f'{members},"score":' for members in artist_json],
+            reason_prefix=[f'{{{members},"share":' for members in artist_json],
         )
 
     def items_json(self, user_id: str, limit: int) -> str | None:
@@ -283,19 +295,18 @@ class UserLists:
             return None
         start, end = int(self.rec_start[at]), int(self.rec_start[at + 1])
         end = min(end, start + limit)
-        names = self.artist_json
+        # one pass over flat lists with prefixes written at load: the floats' repr is most of the cost
         reason_start = self.reason_start[start:end + 1].tolist()
         first, last = reason_start[0], reason_start[-1]
-        reason_artist = self.reason_artist[first:last].tolist()
-        share = self.share[first:last].tolist()
-        items = []
-        for offset, (rank, artist, score) in enumerate(zip(self.rank[start:end].tolist(),
-                                                           self.artist[start:end].tolist(),
-                                                           self.score[start:end].tolist())):
-            reasons = ",".join(
-                f'{{{names[reason_artist[r]]},"share":{share[r]!r}}}'
-                for r in range(reason_start[offset] - first, reason_start[offset + 1] - first))
-            items.append(f'{{"rank":{rank},{names[artist]},"score":{score!r},"reasons":[{reasons}]}}')
+        reason_prefix = self.reason_prefix
+        reasons = [f"{reason_prefix[artist]}{share!r}}}" for artist, share in
+                   zip(self.reason_artist[first:last].tolist(), self.share[first:last].tolist())]
+        item_prefix = self.item_prefix
+        items = [f'{{"rank":{rank},{item_prefix[artist]}{score!r},"reasons":['
+                 f'{",".join(reasons[reason_start[i] - first:reason_start[i + 1] - first])}]}}'
+                 for i, (rank, artist, score) in enumerate(zip(self.rank[start:end].tolist(),
+                                                               self.artist[start:end].tolist(),
+                                                               self.score[start:end].tolist()))]
         return "[" + ",".join(items) + "]"
 
 
@@ -326,6 +337,10 @@ class ServingFile:
             con.execute(f"use {alias}")
             info = _read_info(con, self.path)
             lists = UserLists.load(con.cursor().execute(f"use {alias}")) if self.index_lists else None
+            # the objects loaded so far live as long as the publication: out of the cyclic garbage
+            # collector's full passes (each walked all of them: about 90 ms, a pause of every request)
+            gc.collect()
+            gc.freeze()
             return _Publication(identity, con, alias, info, lists)
         except (duckdb.Error, OSError) as error:
             if con is not None:
@@ -469,10 +484,68 @@ def fold_in(cursor: duckdb.DuckDBPyConnection, artists: list[str], limit: int,
     return items, unknown
 
 
-def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: bool = True):
+def compact_json(value: Any) -> str:
+    """The API's JSON: UTF-8 text as is, no spaces."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def user_list_body(serving: ServingFile, user_id: str, limit: int) -> tuple[int, bytes]:
+    """(HTTP status, JSON body) of GET /users/{user_id}/recommendations for a
+    well-formed ``user_id`` and ``limit``: 200 with the list, or 404."""
+    with serving.publication() as publication:
+        info = publication.info
+        if publication.lists is not None:
+            items = publication.lists.items_json(user_id, limit)
+        else:
+            with serving.cursor() as (cursor, _):
+                found = user_list(cursor, user_id, limit)
+            items = None if found is None else compact_json(found)
+        if items is None:
+            return 404, compact_json({"detail": f"user {user_id} has no recommendations in this publication"}
+                                     ).encode()
+        # the id is 40 hex digits (USER_ID_PATTERN): JSON as it is
+        return 200, f'{{"user_id":"{user_id}",{info["list_members"]},"items":{items}}}'.encode()
+
+
+#: The user lookup FastUserLookups answers itself: a well-formed id and no
+#: query or only ?limit= with 1 to 3 digits (checked against 1..MAX_LIMIT).
+FAST_USER_PATH = re.compile(r"/users/([0-9a-f]{40})/recommendations")
+FAST_LIMIT_QUERY = re.compile(rb"(?:limit=([0-9]{1,3}))?")
+
+
+class FastUserLookups:
+    """ASGI middleware: the user lookup straight from the in-memory lists,
+    without FastAPI's routing and parameter validation (about a third of
+    the request's server time, docs/api.md). It answers only requests that
+    the route would accept (FAST_USER_PATH, FAST_LIMIT_QUERY) while a
+    publication is open, with the route's own body (user_list_body); all
+    else, errors included, goes on to FastAPI."""
+
+    def __init__(self, app, serving: ServingFile):
+        self.app = app
+        self.serving = serving
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and self.serving.index_lists \
+                and self.serving.is_open():
+            path = FAST_USER_PATH.fullmatch(scope["path"])
+            query = FAST_LIMIT_QUERY.fullmatch(scope["query_string"]) if path else None
+            limit = int(query.group(1) or 20) if query else 0
+            if 1 <= limit <= MAX_LIMIT:
+                status, body = user_list_body(self.serving, path.group(1), limit)
+                await send({"type": "http.response.start", "status": status, "headers": [
+                    (b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: bool = True,
+               fast_lookups: bool = True):
     """The FastAPI application over the serving file at ``serving_path``
     (default: LASTFM_SERVING_DB, else beside LASTFM_DB); ``index_lists``: user lookups from the
-    in-memory UserLists (else one query each)."""
+    in-memory UserLists (else one query each); ``fast_lookups``: well-formed
+    user lookups answered by FastUserLookups (same answers, less work)."""
     path = serving_path or configured_serving_path()
     serving = ServingFile(path, index_lists=index_lists)
 
@@ -485,7 +558,7 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
 
     def json_response(payload: dict[str, Any], status: int = 200) -> Response:
         # built by hand: the lists come straight from DuckDB, no per-field validation on the hot path
-        return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), status_code=status,
+        return Response(compact_json(payload), status_code=status,
                         media_type="application/json")
 
     @app.exception_handler(ServingUnavailable)
@@ -501,22 +574,6 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
                                   "published_at": info["published_at"], "model": info["model"],
                                   "rows": info["rows"]})
 
-    def user_list_response(user_id: str, limit: int) -> Response:
-        with serving.publication() as publication:
-            info = publication.info
-            if publication.lists is not None:
-                items = publication.lists.items_json(user_id, limit)
-            else:
-                with serving.cursor() as (cursor, _):
-                    found = user_list(cursor, user_id, limit)
-                items = None if found is None else json.dumps(found, ensure_ascii=False, separators=(",", ":"))
-            if items is None:
-                return json_response({"detail": f"user {user_id} has no recommendations in this publication"},
-                                     404)
-            head = json.dumps({"user_id": user_id, "model": info["model"], "published_at": info["published_at"]},
-                              ensure_ascii=False, separators=(",", ":"))
-            return Response(f'{head[:-1]},"items":{items}}}', media_type="application/json")
-
     @app.get("/users/{user_id}/recommendations", response_model=UserList,
              responses={404: {"model": Problem}, 422: {"description": "malformed user id or limit"}})
     async def recommendations(
@@ -527,9 +584,10 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
         if serving.index_lists and serving.is_open():
             # a binary search and a slice of the in-memory lists (microseconds): on the event loop,
             # as a worker thread's hand-over would cost more than the lookup
-            return user_list_response(user_id, limit)
-        # opening a publication or querying DuckDB blocks: in a worker thread
-        return await run_in_threadpool(user_list_response, user_id, limit)
+            status, body = user_list_body(serving, user_id, limit)
+        else:  # opening a publication or querying DuckDB blocks: in a worker thread
+            status, body = await run_in_threadpool(user_list_body, serving, user_id, limit)
+        return Response(body, status_code=status, media_type="application/json")
 
     @app.get("/artists/{artist_mbid}/similar", response_model=SimilarList,
              responses={404: {"model": Problem}, 422: {"description": "malformed MBID or limit"}})
@@ -561,6 +619,8 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
             return json_response({"model": info["model"], "published_at": info["published_at"],
                                   "unknown_artists": unknown, "items": items})
 
+    if fast_lookups:
+        app.add_middleware(FastUserLookups, serving=serving)
     app.state.serving = serving
     return app
 

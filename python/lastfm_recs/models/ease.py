@@ -152,17 +152,39 @@ class Ease:
 
 def ease_weights(gram: np.ndarray, l2: float, overwrite_gram: bool = False) -> np.ndarray:
     """B = -P / diag(P) column-wise, diag(B) = 0, P = (gram + l2 I)^-1, for a
-    symmetric positive semi-definite ``gram`` (|H|, |H|) and l2 > 0 (Cholesky).
+    symmetric positive semi-definite ``gram`` (|H|, |H|) and l2 > 0.
     With ``overwrite_gram`` a float64 ``gram`` is used as scratch space (at
     10,000 artists each dense copy is 0.8 GB)."""
     g = np.asarray(gram, dtype=np.float64) if overwrite_gram else np.array(gram, dtype=np.float64)
     g[np.diag_indices_from(g)] += l2
-    factor = scipy.linalg.cho_factor(g, overwrite_a=True, check_finite=False)
-    b = scipy.linalg.cho_solve(factor, np.eye(len(g)), overwrite_b=True, check_finite=False)  # P
+    if len(g) == 0:  # LAPACK refuses an empty matrix
+        return g
+    # P by Cholesky inversion (LAPACK potrf + potri, in place): half the work
+    # of solving against the identity (benchmarks/bench_ease_solve.py). The
+    # transpose is the same symmetric matrix in Fortran order, which LAPACK
+    # can overwrite without a copy; potri fills one triangle.
+    factor, info = scipy.linalg.lapack.dpotrf(g.T, lower=False, overwrite_a=True, clean=False)
+    if info == 0:
+        p, info = scipy.linalg.lapack.dpotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"ease: gram + l2 I is not positive definite (LAPACK info {info})")
     del factor, g
-    b /= -np.diag(b).copy()[None, :]
-    b[np.diag_indices_from(b)] = 0.0
-    return b
+    mirror_upper_triangle(p)
+    p /= -np.diag(p).copy()[None, :]
+    p[np.diag_indices_from(p)] = 0.0
+    return p
+
+
+def mirror_upper_triangle(square: np.ndarray, block: int = 1024) -> None:
+    """Copies the upper triangle of ``square`` onto its lower one, in place,
+    a block of columns at a time (np.triu would take two more dense copies)."""
+    n = len(square)
+    for start in range(0, n, block):
+        end = min(n, start + block)
+        square[end:, start:end] = square[start:end, end:].T
+        diagonal = square[start:end, start:end]
+        below = np.tril_indices(end - start, -1)
+        diagonal[below] = diagonal.T[below]
 
 
 def gram(weighted: sp.csr_matrix, progress: Progress | None = None) -> np.ndarray:
