@@ -63,10 +63,11 @@ build: $(STAMP)
 	$(BIN)/dbt build $(DBT_ARGS)
 
 # -v: one line per test as it finishes, with the share done; the slowest
-# tests and the total time at the end (README: about 16 minutes on 2 idle cores).
-# The test modules run in TEST_WORKERS processes (pytest-xdist), a module
-# per process (--dist loadscope), as most of their time is dbt builds of the
-# sample, one core's work each; TEST_WORKERS=0 runs them in this process.
+# tests and the total time at the end (README: about 12 minutes on 2 cores).
+# The tests run in TEST_WORKERS processes (pytest-xdist), a module (or a
+# test class) per process (--dist loadscope), as most of their time is dbt
+# builds of the sample, one core's work each, and a module's builds are
+# shared by its tests; TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	@echo "make test: about 12 minutes on 2 idle cores, longer on busy ones (the end-to-end and serving tests build the sample several times)"
