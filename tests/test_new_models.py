@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from lastfm_recs.models import rp3beta
 from lastfm_recs.models.ease import fit_ease
 from lastfm_recs.models.ease_budget import BYTES_PER_ENTRY, artists_for_budget, fit_ease_budget
 from lastfm_recs.models.ials import fit_ials, ials_factors
@@ -55,6 +56,17 @@ def test_rp3beta_matches_the_loops(alpha, beta, neighbors, weighting):
     assert 5 not in expected
     assert_same_lists(as_lists(model.recommend(np.arange(12), 4)), expected)
 
+
+
+def test_rp3beta_in_blocks_of_a_few_artists_matches_the_loops(monkeypatch):
+    """The similarity rows computed a few artists at a time (the block bound
+    at 2 rows of 9 artists) give the loops' lists."""
+    monkeypatch.setattr(rp3beta, "SIMILARITY_BLOCK_ENTRIES", 18)
+    plays = random_plays(4, 12, 9, density=0.35, cold=[5])
+    model = fit_rp3beta(inputs_from(plays), np.random.default_rng(0), alpha=0.9, beta=0.4, neighbors=4,
+                        weighting="log")
+    expected = naive_lists(naive_rp3beta_scores(plays, 0.9, 0.4, 4, True), plays > 0, range(12), 4)
+    assert_same_lists(as_lists(model.recommend(np.arange(12), 4)), expected)
 
 def naive_ials(plays: np.ndarray, init: np.ndarray, unobserved_weight: float, regularization: float,
                reg_exponent: float, epochs: int) -> tuple[np.ndarray, np.ndarray]:
