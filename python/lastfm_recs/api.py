@@ -55,6 +55,8 @@ USER_ID_PATTERN = r"^[0-9a-f]{40}$"
 MBID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 #: Upper bound of ?limit= and of the artists a new listener may name.
 MAX_LIMIT = 100
+#: Items of a list when the request gives no limit.
+DEFAULT_LIMIT = 20
 MAX_ARTISTS = 100
 #: Models whose artist weights are the model itself (lastfm_recs.item_weights): they fold in.
 FOLD_IN_MODELS = ("ease", "item_knn")
@@ -132,7 +134,7 @@ class NewListener(BaseModel):
 
     artists: list[Annotated[str, Field(pattern=MBID_PATTERN)]] = Field(
         min_length=1, max_length=MAX_ARTISTS, description="MBIDs of the artists the new listener picked.")
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT)
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 class NewListenerList(BaseModel):
@@ -530,7 +532,7 @@ class FastUserLookups:
                 and self.serving.is_open():
             path = FAST_USER_PATH.fullmatch(scope["path"])
             query = FAST_LIMIT_QUERY.fullmatch(scope["query_string"]) if path else None
-            limit = int(query.group(1) or 20) if query else 0
+            limit = int(query.group(1) or DEFAULT_LIMIT) if query else 0
             if 1 <= limit <= MAX_LIMIT:
                 status, body = user_list_body(self.serving, path.group(1), limit)
                 await send({"type": "http.response.start", "status": status, "headers": [
@@ -578,7 +580,7 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
              responses={404: {"model": Problem}, 422: {"description": "malformed user id or limit"}})
     async def recommendations(
         user_id: Annotated[str, PathParam(pattern=USER_ID_PATTERN, description="User sha1 (40 hex digits).")],
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> Response:
         """The user's recommendations, best first, each with up to 3 reasons."""
         if serving.index_lists and serving.is_open():
@@ -593,7 +595,7 @@ def create_app(serving_path: str | os.PathLike[str] | None = None, index_lists: 
              responses={404: {"model": Problem}, 422: {"description": "malformed MBID or limit"}})
     def similar(
         artist_mbid: Annotated[str, PathParam(pattern=MBID_PATTERN, description="MusicBrainz artist id.")],
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> Response:
         """Fans also like: the artists most similar to this one (an empty list
         for an artist with too few listeners)."""
