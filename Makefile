@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+# Apache Spark's packages (requirements-spark.txt), on top: for the Spark
+# targets and make test (its Spark tests compare Spark's answers with DuckDB's).
+SPARK_STAMP := $(VENV)/.installed-spark-$(shell cksum < requirements-spark.txt | cut -d' ' -f1)
 
 # dbt runs from the repository root with the repository's profiles.yml.
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -42,7 +45,7 @@ help:
 	@echo "make serve   read API over the serving file on HOST:PORT (default 127.0.0.1:8000), docs at /docs"
 	@echo "make hetrec HETREC_DIR=... [HETREC_OUT=...]  convert the HetRec 2011 Last.fm files into the raw files (docs/real-data.md)"
 	@echo "make build-spark  the same build on Apache Spark (SPARK_MASTER, LASTFM_SPARK_WAREHOUSE; docs/spark.md)"
-	@echo "make test-spark   Spark's answers equal DuckDB's (local Spark, a few minutes)"
+	@echo "make test-spark   only the Spark tests of make test: Spark's answers equal DuckDB's (local Spark, a few minutes)"
 	@echo "make sample  regenerate the bundled sample data (2,000 users, seed 42)"
 	@echo "make data-stats HETREC_DIR=...  real-vs-synthetic table (HetRec user_artists.dat vs as many generated users)"
 	@echo "make clean   remove dbt artifacts and the default warehouse"
@@ -63,14 +66,15 @@ build: $(STAMP)
 	$(BIN)/dbt build $(DBT_ARGS)
 
 # -v: one line per test as it finishes, with the share done; the slowest
-# tests and the total time at the end (README: about 12 minutes on 2 cores).
+# tests and the total time at the end (README: about 13 minutes on 2 cores).
 # The tests run in TEST_WORKERS processes (pytest-xdist), a module (or a
 # test class) per process (--dist loadscope), as most of their time is dbt
 # builds of the sample, one core's work each, and a module's builds are
-# shared by its tests; TEST_WORKERS=0 runs them in this process.
+# shared by its tests; TEST_WORKERS=0 runs them in this process. The Spark
+# tests need Java 17+ (docs/spark.md).
 TEST_WORKERS ?= 2
-test: $(STAMP)
-	@echo "make test: about 12 minutes on 2 idle cores, longer on busy ones (the end-to-end and serving tests build the sample several times)"
+test: $(SPARK_STAMP)
+	@echo "make test: about 13 minutes on 2 idle cores, longer on busy ones (dbt builds the sample on DuckDB and on Spark several times)"
 	$(BIN)/python -m pytest -v -n $(TEST_WORKERS) --dist loadscope
 
 # Python (ruff, configured in pyproject.toml) and SQL (sqlfluff, .sqlfluff).
@@ -143,7 +147,6 @@ hetrec: $(STAMP)
 # Apache Spark (docs/spark.md): its packages on top of the default ones, only
 # for these targets. The build runs in one process: dbt (target spark) up to
 # the intermediate models, the PySpark scoring step, dbt again for the marts.
-SPARK_STAMP := $(VENV)/.installed-spark-$(shell cksum < requirements-spark.txt | cut -d' ' -f1)
 export SPARK_MASTER ?= local[2]
 export LASTFM_SPARK_WAREHOUSE ?= $(CURDIR)/warehouse/spark
 
@@ -157,10 +160,10 @@ build-spark: $(SPARK_STAMP)
 	mkdir -p "$(LASTFM_SPARK_WAREHOUSE)"
 	$(BIN)/python -m lastfm_recs.spark_build $(DBT_ARGS)
 
-# its own --basetemp: pytest's shared temporary folder keeps only the last 3 runs
+# The Spark tests alone: Spark's build equals DuckDB's, als_mllib.
+SPARK_TESTS := tests/test_spark_same_answers.py tests/test_als_mllib.py tests/test_spark_scoring.py
 test-spark: $(SPARK_STAMP)
-	mkdir -p "$(CURDIR)/warehouse"
-	$(BIN)/python -m pytest tests_spark --basetemp="$(CURDIR)/warehouse/test-spark"
+	$(BIN)/python -m pytest -v $(SPARK_TESTS)
 
 sample: $(STAMP)
 	$(BIN)/python -m lastfm_recs.sample_data --users 2000 --seed 42 --out data/sample

@@ -14,17 +14,12 @@ manifest of `dbt parse` with the evaluation models enabled):
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).parent / "dbt"
+from dbt_runs import REPO, run_dbt
 
 #: What BI tools read (the serving file's tables and views).
 PUBLISHED = {
@@ -37,12 +32,7 @@ PUBLISHED = {
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict:
     workdir = tmp_path_factory.mktemp("parse")
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "LASTFM_DB": str(workdir / "parse.duckdb"), "DO_NOT_TRACK": "1"}
-    result = subprocess.run(
-        [str(DBT), "parse", "--vars", "{evaluate: true}", "--target-path", str(workdir / "target"),
-         "--log-path", str(workdir / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
-    )
+    result = run_dbt(workdir, "parse", dbt_vars={"evaluate": True}, db=workdir / "parse.duckdb", timeout=900)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     return json.loads((workdir / "target" / "manifest.json").read_text())
 

@@ -3,10 +3,7 @@ marts checked through a fresh read-only connection against the independent
 reference implementation of docs/spec.md (tests/spec_reference.py)."""
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,32 +12,17 @@ import pytest
 import yaml
 
 import spec_reference as spec
+from dbt_runs import REPO, SAMPLE, run_dbt
 from lastfm_recs.dbt_config import configured_params
 from lastfm_recs.runner import run_model
 from lastfm_recs.sample_data import generate_dataset
 from lastfm_recs.warehouse_io import load_scoring_inputs
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "data" / "sample"
-DBT = Path(sys.executable).parent / "dbt"
 
-
-def dbt_build(workdir: Path, data_dir: Path, dbt_vars: dict | None = None, *args: str) -> subprocess.CompletedProcess:
-    """Run `dbt build` from the repository root into workdir/lastfm.duckdb."""
-    env = {
-        **os.environ,
-        "LASTFM_DATA_DIR": str(data_dir),
-        "LASTFM_DB": str(workdir / "lastfm.duckdb"),
-        # the build publishes the serving file too: keep it in workdir
-        "LASTFM_SERVING_DB": str(workdir / "lastfm_serving.duckdb"),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-    }
-    cmd = [str(DBT), "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
-    if dbt_vars:
-        cmd += ["--vars", json.dumps(dbt_vars)]
-    cmd += args
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+def dbt_build(workdir: Path, data_dir: Path, dbt_vars: dict | None = None, *args: str,
+              paths_as_given: bool = False) -> subprocess.CompletedProcess:
+    """`dbt build` of data_dir into workdir/lastfm.duckdb (and its serving file)."""
+    return run_dbt(workdir, "build", *args, data_dir=data_dir, dbt_vars=dbt_vars, paths_as_given=paths_as_given)
 
 
 def built(workdir: Path, data_dir: Path, dbt_vars: dict | None = None) -> duckdb.DuckDBPyConnection:
@@ -189,7 +171,7 @@ def test_an_unknown_model_fails_naming_the_known_ones(tmp_path):
 
 def test_missing_raw_files_fail_at_once_naming_the_path(tmp_path):
     missing = tmp_path / "nowhere"
-    result = dbt_build(tmp_path, missing)
+    result = dbt_build(tmp_path, missing, paths_as_given=True)
     assert result.returncode != 0
     out = result.stdout + result.stderr
     assert str(missing) in out
@@ -197,6 +179,6 @@ def test_missing_raw_files_fail_at_once_naming_the_path(tmp_path):
     assert "START sql table model" not in out  # nothing ran
     (tmp_path / "partial").mkdir()
     (tmp_path / "partial" / spec.PROFILE_FILE).write_text("u\tm\t20\tPoland\t\n")
-    result = dbt_build(tmp_path, tmp_path / "partial")
+    result = dbt_build(tmp_path, tmp_path / "partial", paths_as_given=True)
     assert result.returncode != 0
     assert f"{tmp_path / 'partial'}/{spec.PLAYS_FILE}" in result.stdout + result.stderr

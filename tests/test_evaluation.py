@@ -8,10 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -21,12 +19,10 @@ import numpy as np
 import pytest
 import yaml
 
+from dbt_runs import REPO, SAMPLE, run_dbt
 from lastfm_recs import report
 from lastfm_recs.tuning import expand_grid, params_json
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "data" / "sample"
-DBT = Path(sys.executable).parent / "dbt"
 MODELS = {"popularity", "random", "user_knn", "user_knn_plays_only", "profile_popularity", "item_knn",
           "user_knn_cosine", "als", "ease", "rp3beta", "ials", "ease_budget", "hybrid"}
 PROJECT_VARS = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
@@ -51,19 +47,8 @@ METRICS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage", "novelt
 def evaluate(workdir: Path, db: Path, dbt_vars: dict, select: str = "+tag:evaluation",
              data_dir: Path = SAMPLE) -> subprocess.CompletedProcess:
     """The dbt command of `make evaluate`, into db, artifacts under workdir."""
-    env = {
-        **os.environ,
-        "LASTFM_DATA_DIR": str(data_dir),
-        "LASTFM_DB": str(db),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-    }
-    cmd = [
-        str(DBT), "build", "--select", select, "--indirect-selection", "cautious",
-        "--vars", json.dumps({"evaluate": True, **dbt_vars}),
-        "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
-    ]
-    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    result = run_dbt(workdir, "build", "--select", select, "--indirect-selection", "cautious",
+                     data_dir=data_dir, dbt_vars={"evaluate": True, **dbt_vars}, db=db, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result
 

@@ -11,19 +11,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from dbt_runs import REPO, run_dbt
+
 README = REPO / "README.md"
 DOC_PAGES = sorted((REPO / "docs").glob("*.md"))
-DBT = Path(sys.executable).parent / "dbt"
 
 #: [text](target) and ![alt](target), with an optional "title".
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -147,19 +145,7 @@ def sample_warehouse(tmp_path_factory) -> Path:
     """The bundled sample built with the default vars: the seed and the
     models, without the data and unit tests (the other test files' business)."""
     workdir = tmp_path_factory.mktemp("readme")
-    env = {
-        **os.environ,
-        "LASTFM_DATA_DIR": str(REPO / "data" / "sample"),
-        "LASTFM_DB": str(workdir / "lastfm.duckdb"),
-        "LASTFM_SERVING_DB": str(workdir / "lastfm_serving.duckdb"),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-    }
-    result = subprocess.run(
-        [str(DBT), "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
-         "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1800,
-    )
+    result = run_dbt(workdir, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     return workdir / "lastfm.duckdb"
 

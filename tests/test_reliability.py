@@ -23,36 +23,24 @@ import duckdb
 import pytest
 import yaml
 
+import dbt_runs
 import spec_reference as spec
+from dbt_runs import REPO, output
 from lastfm_recs import serving
 from lastfm_recs.project_vars import VarError, check_project_vars
 from lastfm_recs.sample_data import generate_dataset
 
-REPO = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).parent / "dbt"
 #: Small builds: the fastest model, and a reject share the tiny generated
 #: files stay under (their fixed dirt is a large share of 60 users' lines).
 SMALL = {"model": "popularity", "max_reject_share": 0.5}
 
 
 def run_dbt(workdir: Path, data_dir: Path, dbt_vars: dict | None = None, *args: str,
-            db: Path | None = None, serving_db: Path | None = None) -> subprocess.CompletedProcess:
-    """Plain `dbt build` from the repository root (not make)."""
-    env = {
-        **os.environ,
-        "LASTFM_DATA_DIR": str(data_dir),
-        "LASTFM_DB": str(db or workdir / "lastfm.duckdb"),
-        "LASTFM_SERVING_DB": str(serving_db or workdir / "lastfm_serving.duckdb"),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-    }
-    cmd = [str(DBT), "build", "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
-           "--vars", json.dumps({**SMALL, **(dbt_vars or {})}), *args]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
-
-
-def output(result: subprocess.CompletedProcess) -> str:
-    return result.stdout + result.stderr
+            db: Path | None = None, serving_db: Path | None = None,
+            paths_as_given: bool = False) -> subprocess.CompletedProcess:
+    """Plain `dbt build` (not make), with the SMALL vars under dbt_vars."""
+    return dbt_runs.run_dbt(workdir, "build", *args, data_dir=data_dir, dbt_vars={**SMALL, **(dbt_vars or {})},
+                            db=db, serving_db=serving_db, paths_as_given=paths_as_given)
 
 
 def digest(path: Path) -> str:
@@ -324,11 +312,11 @@ class TestPaths:
     def test_the_archive_folder_names_where_the_files_are(self, tmp_path, data_a):
         inner = tmp_path / "download" / "lastfm-dataset-360K"
         copy_files(data_a, inner)
-        result = run_dbt(tmp_path, tmp_path / "download")
+        result = run_dbt(tmp_path, tmp_path / "download", paths_as_given=True)
         assert result.returncode != 0
         assert f"(found {inner}/{spec.PLAYS_FILE}: set LASTFM_DATA_DIR to its folder)" in output(result)
         (inner / f"{spec.PLAYS_FILE}.gz").write_bytes(gzip.compress((data_a / spec.PLAYS_FILE).read_bytes()))
-        result = run_dbt(tmp_path, inner)
+        result = run_dbt(tmp_path, inner, paths_as_given=True)
         assert result.returncode != 0
         assert f"more than one file matches {inner}/{spec.PLAYS_FILE}*" in output(result)
 

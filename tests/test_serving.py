@@ -28,11 +28,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import dbt_runs
+from dbt_runs import SAMPLE
 from lastfm_recs import serving
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "data" / "sample"
-DBT = Path(sys.executable).parent / "dbt"
 READER = Path(__file__).resolve().parent / "read_serving_file.py"
 
 PUBLISHED_TABLES = {
@@ -184,26 +183,16 @@ class Site:
     serving_db: Path
 
 
-def run_dbt(site: Site, data_dir: Path, *args: str, target: str = "target") -> subprocess.CompletedProcess:
-    """Run a dbt command from the repository root on the site's files, the
-    artifacts in workdir/<target>."""
-    env = {
-        **os.environ,
-        "LASTFM_DATA_DIR": str(data_dir),
-        "LASTFM_DB": str(site.warehouse),
-        "LASTFM_SERVING_DB": str(site.serving_db),
-        "DBT_PROFILES_DIR": str(REPO),
-        "DO_NOT_TRACK": "1",
-    }
-    paths = ["--target-path", str(site.workdir / target), "--log-path", str(site.workdir / "logs")]
-    return subprocess.run(
-        [str(DBT), *args, *paths], cwd=REPO, env=env, capture_output=True, text=True, timeout=1800
-    )
+def run_dbt(site: Site, data_dir: Path, *args: str, target: str = "target",
+            dbt_vars: dict | None = None) -> subprocess.CompletedProcess:
+    """A dbt command on the site's files, the artifacts in workdir/<target>."""
+    return dbt_runs.run_dbt(site.workdir, *args, data_dir=data_dir, dbt_vars=dbt_vars, db=site.warehouse,
+                            serving_db=site.serving_db, target=target)
 
 
 def dbt_build(site: Site, data_dir: Path, dbt_vars: dict | None = None) -> subprocess.CompletedProcess:
     """`dbt build` of data_dir into the site's warehouse and serving file."""
-    return run_dbt(site, data_dir, "build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []))
+    return run_dbt(site, data_dir, "build", dbt_vars=dbt_vars)
 
 
 def run_results(site: Site) -> dict[str, dict]:

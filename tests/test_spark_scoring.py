@@ -1,7 +1,7 @@
 """The pure part of the Spark scoring step (lastfm_recs.spark_scoring) that
 runs without Spark: the cross-country pool search, against a naive loop over
 the feature vectors. The Spark build as a whole is checked against the DuckDB
-build by tests_spark/ (make test-spark)."""
+build by tests/test_spark_same_answers.py."""
 from __future__ import annotations
 
 import numpy as np

@@ -42,6 +42,7 @@ import numpy as np
 from lastfm_recs.blocks import Progress
 from lastfm_recs.inputs import ScoringInputs
 from lastfm_recs.models.als import fit_als
+from lastfm_recs.models.als_mllib import fit_als_mllib
 from lastfm_recs.models.base import Fit, Recommender
 from lastfm_recs.models.ease import fit_ease
 from lastfm_recs.models.ease_budget import fit_ease_budget
@@ -64,6 +65,7 @@ FITTERS: dict[str, Fit] = {
     "item_knn": fit_item_knn,
     "user_knn_cosine": fit_user_knn_cosine,
     "als": fit_als,
+    "als_mllib": fit_als_mllib,
     "ease": fit_ease,
     "hybrid": fit_hybrid,
     "rp3beta": fit_rp3beta,

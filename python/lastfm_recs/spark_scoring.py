@@ -40,8 +40,11 @@ scoring) runs in Spark tasks. docs/spark.md has the scaling model.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import tempfile
 import time
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -412,29 +415,76 @@ def score_ease(spark, inputs: SparkInputs, top_n: int, *, artists: int = 5000, l
 # --------------------------------------------------------------------------
 
 
-def score_als(spark, inputs: SparkInputs, top_n: int, *, factors: int = 64, regularization: float = 0.01,
-              alpha: float = 1.0, iterations: int = 15, weighting: str = "binary", seed: int = 0,
-              progress: Callable[[str], None] = print, block_users: int = BLOCK_USERS, **_ignored):
-    """als with Spark MLlib's ALS (implicitPrefs): ratings w / mean(w), so the
-    confidence is 1 + alpha w / mean(w) as in factorization.fit_als; the
-    item factors broadcast and every block of users scored with
-    ranking.top_n_dense. ``regParam`` = regularization, which MLlib scales
-    per user and item (ALS-WR), so values tuned for implicit do not carry
-    over. Returns a DataFrame in RECOMMENDATIONS_SCHEMA."""
+def spark_session(app_name: str = "lastfm-recs"):
+    """The active Spark session, or a new one for this process: master
+    SPARK_MASTER (default local[2]), driver memory SPARK_DRIVER_MEMORY (2g),
+    SPARK_SHUFFLE_PARTITIONS (8), bound to 127.0.0.1, no web UI (as the
+    spark target of profiles.yml). RuntimeError naming the install when
+    pyspark is missing."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as error:
+        raise RuntimeError("this needs Apache Spark's pyspark: run `make venv-spark` "
+                           "(requirements-spark.txt, docs/spark.md)") from error
+    # pyspark 4.3 warns on every pandas conversion that it predates pandas 3
+    # (the pinned one); the conversions it does here are checked by the tests
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers: this venv's interpreter
+    builder = SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[2]")).appName(app_name)
+    for key, value in {"spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY", "2g"),
+                       "spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
+                       "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                       "spark.log.level": "ERROR",
+                       "spark.sql.shuffle.partitions": os.environ.get("SPARK_SHUFFLE_PARTITIONS", "8"),
+                       "spark.sql.execution.arrow.pyspark.enabled": "true"}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def fit_mllib_als(spark, plays: sp.csr_matrix, *, factors: int, regularization: float, alpha: float,
+                  iterations: int, weighting: str, seed: int):
+    """Spark MLlib's ALS (implicitPrefs) on the weighted plays: ratings
+    r = w / mean(w), so the confidence is 1 + alpha r as in
+    factorization.fit_als; ``regParam`` = regularization, which MLlib scales
+    per user and item by their number of ratings (ALS-WR), so values tuned
+    for implicit do not carry over. Returns (the fitted ALSModel, the item
+    factors as an (A, factors) float32 array; zero rows for artists without
+    a rating)."""
     from pyspark.ml.recommendation import ALS
 
-    confidence = weight_plays(inputs.plays, weighting).tocoo()
+    confidence = weight_plays(plays, weighting).tocoo()
     mean = float(confidence.data.mean()) if confidence.nnz else 1.0
     ratings = spark.createDataFrame(pd.DataFrame({
         "user": confidence.row.astype(np.int32), "item": confidence.col.astype(np.int32),
         "rating": (confidence.data / mean).astype(np.float32)}))
-    start = time.perf_counter()
     fitted = ALS(rank=int(factors), maxIter=int(iterations), regParam=float(regularization), alpha=float(alpha),
                  implicitPrefs=True, userCol="user", itemCol="item", ratingCol="rating", seed=int(seed),
                  nonnegative=False, coldStartStrategy="drop").fit(ratings)
-    items = fitted.itemFactors.toPandas()
-    item_factors = np.zeros((inputs.plays.shape[1], int(factors)), dtype=np.float32)
-    item_factors[items["id"].to_numpy()] = np.stack(items["features"].to_numpy())
+    return fitted, factor_array(fitted.itemFactors, plays.shape[1], int(factors))
+
+
+def factor_array(frame, rows: int, factors: int) -> np.ndarray:
+    """MLlib's factor DataFrame (id, features) as a dense (rows, factors) float32 array."""
+    collected = frame.toPandas()
+    array = np.zeros((rows, factors), dtype=np.float32)
+    if len(collected):
+        array[collected["id"].to_numpy()] = np.stack(collected["features"].to_numpy())
+    return array
+
+
+def score_als(spark, inputs: SparkInputs, top_n: int, *, factors: int = 64, regularization: float = 0.01,
+              alpha: float = 1.0, iterations: int = 15, weighting: str = "binary", seed: int = 0,
+              progress: Callable[[str], None] = print, block_users: int = BLOCK_USERS, **_ignored):
+    """als with Spark MLlib's ALS (fit_mllib_als); the item factors broadcast
+    and every block of users scored with ranking.top_n_dense. Returns a
+    DataFrame in RECOMMENDATIONS_SCHEMA."""
+    start = time.perf_counter()
+    fitted, item_factors = fit_mllib_als(spark, inputs.plays, factors=factors, regularization=regularization,
+                                         alpha=alpha, iterations=iterations, weighting=weighting, seed=seed)
     progress(f"als: MLlib ALS fitted in {time.perf_counter() - start:.1f} s")
     item_t = spark.sparkContext.broadcast(np.ascontiguousarray(item_factors.T))
     seen = spark.sparkContext.broadcast(_csr_parts(inputs.plays))
@@ -489,5 +539,5 @@ def run_scoring_step(spark, schema: str, progress: Callable[[str], None] = print
 
 
 __all__ = ["SPARK_MODELS", "SCORING_TABLES", "SparkInputs", "load_inputs", "nearest_in_pool", "user_knn_neighbors",
-           "score_user_knn",
-           "score_ease", "score_als", "score", "run_scoring_step", "ship_package"]
+           "score_user_knn", "score_ease", "spark_session", "fit_mllib_als", "factor_array", "score_als", "score",
+           "run_scoring_step", "ship_package"]

@@ -10,6 +10,10 @@ lastfm_recs.recommenders; the contract they keep is in models.base).
 | item_knn | item-item cosine kNN on weighted plays |
 | user_knn_cosine | user-user cosine kNN, profile as a weighted term |
 | als | implicit-feedback matrix factorisation (implicit) |
+| als_mllib | the same objective with ALS-WR regularisation, fitted by Spark MLlib (needs pyspark) |
 | ease | EASE on the most listened artists and the profile |
 | hybrid | weighted blend of other models, profile prior for cold users |
+| rp3beta | item-item random-walk similarities with a popularity penalty |
+| ials | iALS with frequency-scaled regularization (Rendle et al. 2021) |
+| ease_budget | EASE on as many artists as a memory budget holds |
 """

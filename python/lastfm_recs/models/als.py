@@ -43,6 +43,7 @@ class FactorModel:
     progress: Progress | None = None
     confidence: sp.csr_matrix | None = None
     regularization: float = 0.0
+    name: str = "als"  # the model's name in progress lines
 
     def recommend(self, users: np.ndarray, top_n: int) -> Recommendations:
         top_n = check_count("top_n", top_n, 1)
@@ -55,7 +56,7 @@ class FactorModel:
             return block[row], rank, artist, score
 
         blocks = dense_blocks(len(users), self.item_factors.shape[0])
-        return concat_recommendations(map_blocks(work, blocks, label="als: scoring", progress=self.progress))
+        return concat_recommendations(map_blocks(work, blocks, label=f"{self.name}: scoring", progress=self.progress))
 
 
 def fit_als(inputs: ScoringInputs, rng: np.random.Generator, *, factors: int = 64, regularization: float = 0.01,

@@ -122,4 +122,4 @@ def fit_ials(inputs: ScoringInputs, rng: np.random.Generator, *, factors: int = 
                                 regularization=regularization, reg_exponent=reg_exponent, epochs=epochs,
                                 cg_steps=cg_steps, progress=progress)
     return FactorModel(user_factors=users.astype(np.float32), item_factors=items.astype(np.float32),
-                       seen=inputs.plays, progress=progress)
+                       seen=inputs.plays, progress=progress, name="ials")

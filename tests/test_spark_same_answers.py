@@ -8,9 +8,10 @@ Spark (country partitions, cross-country levels) equal the DuckDB build's
 Python scoring of the same model (lastfm_recs.recommenders.run_model, what
 int_recommendations_scored runs), up to the order of exactly tied scores.
 
-Run with `make test-spark` (not part of `make test`: Spark starts a JVM and
-needs requirements-spark.txt). One Spark process builds both datasets while
-DuckDB builds them beside it.
+Part of `make test` (which installs requirements-spark.txt; Spark needs
+Java 17+); `make test-spark` runs the Spark tests alone. One Spark process
+builds both datasets (tests/spark_runner.py) while DuckDB builds them
+beside it.
 """
 from __future__ import annotations
 
@@ -25,13 +26,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dbt_runs import REPO, run_dbt
 from lastfm_recs.dbt_config import configured_params
 from lastfm_recs.runner import run_model
 from lastfm_recs.sample_data import generate_dataset
 from lastfm_recs.warehouse_io import load_scoring_inputs
 
-REPO = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).parent / "dbt"
 PINNED_VARS = {"model": "ease"}
 DATASETS = ("sample", "generated")
 
@@ -60,16 +60,9 @@ def builds(tmp_path_factory):
     warehouses = {}
     for name, path in data.items():
         workdir = root / f"duckdb-{name}"
-        workdir.mkdir()
-        db = workdir / "lastfm.duckdb"
-        result = subprocess.run(
-            [str(DBT), "build", "--vars", json.dumps(PINNED_VARS), "--target-path", str(workdir / "target"),
-             "--log-path", str(workdir / "logs")],
-            cwd=REPO, env=_env(workdir, LASTFM_DATA_DIR=str(path), LASTFM_DB=str(db),
-                               LASTFM_SERVING_DB=str(workdir / "serving.duckdb")),
-            capture_output=True, text=True, timeout=1800)
+        result = run_dbt(workdir, "build", data_dir=path, dbt_vars=PINNED_VARS)
         assert result.returncode == 0, result.stdout[-5000:]
-        warehouses[name] = db
+        warehouses[name] = workdir / "lastfm.duckdb"
     output, _ = spark.communicate(timeout=1800)
     assert spark.returncode == 0, output[-8000:]
     return {name: (spark_out / name, warehouses[name]) for name in data}

@@ -1,7 +1,7 @@
 """Builds datasets on Spark in one process (one Spark start-up) for
 test_same_answers.py, and exports what the test compares as Parquet files.
 
-    python tests_spark/spark_runner.py OUT_DIR NAME=DATA_DIR [NAME=DATA_DIR ...] -- [dbt arguments]
+    python tests/spark_runner.py OUT_DIR NAME=DATA_DIR [NAME=DATA_DIR ...] -- [dbt arguments]
 
 For each dataset: ``lastfm_recs.spark_build`` (the whole Spark build, with
 the dbt arguments), then the user_knn lists scored on Spark in the same
@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     for item in datasets:
         name, data_dir = item.split("=", 1)
         os.environ["LASTFM_DATA_DIR"] = data_dir
-        spark_build.main(["--no-partial-parse", *dbt_args])
+        spark_build.main(dbt_args)
         spark = SparkSession.getActiveSession()
         target = out / name
         target.mkdir(parents=True, exist_ok=True)
