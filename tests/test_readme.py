@@ -28,15 +28,16 @@ LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 FENCE = re.compile(r"^(```|~~~)")
 
 
-def without_code(text: str) -> str:
-    """The Markdown text without fenced code blocks and inline code spans."""
+def without_code(text: str, inline_code: bool = False) -> str:
+    """The Markdown text without fenced code blocks and (unless inline_code)
+    inline code spans."""
     kept, inside = [], False
     for line in text.splitlines():
         if FENCE.match(line.strip()):
             inside = not inside
             continue
         if not inside:
-            kept.append(re.sub(r"`[^`]*`", "", line))
+            kept.append(line if inline_code else re.sub(r"`[^`]*`", "", line))
     return "\n".join(kept)
 
 
@@ -57,9 +58,9 @@ def fenced_blocks(text: str, language: str) -> list[str]:
 
 def anchors(text: str) -> set[str]:
     """GitHub's anchors of the page's headings: lowercase, punctuation
-    dropped, spaces to hyphens."""
+    dropped (an inline code span's text kept), spaces to hyphens."""
     found = set()
-    for line in without_code(text).splitlines():
+    for line in without_code(text, inline_code=True).splitlines():
         match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
         if match:
             slug = re.sub(r"[^\w\- ]", "", match.group(1).lower()).replace(" ", "-")
@@ -119,6 +120,8 @@ def test_the_link_check_finds_broken_links(tmp_path):
         "docs/spec.md", "https://example.org", "docs/evaluation.png", "docs/nope.md", "../shared/SPEC.md",
     ]
     assert anchors("# A title\n## Two commands\n```\n# not a heading\n```\n") == {"a-title", "two-commands"}
+    # as GitHub: a code span's text stays in the anchor, its backticks go
+    assert anchors("## Same answers: part of `make test`\n") == {"same-answers-part-of-make-test"}
 
 
 def test_no_file_cites_the_specification_outside_the_repository():
