@@ -13,7 +13,8 @@ every repeat also runs a baseline build with those dbt vars (alternating, so
 that a noisy machine slows both alike) and the ratios of the medians are
 printed too. Each repeat also measures the floor: DuckDB scanning the raw
 plays file once on every core (the least any build must spend reading its
-input), and the ratio of the build's median to the floor's median is printed.
+input), and the ratio of the build's median to the floor's median is printed,
+as is the memory model's estimate (lastfm_recs.memory_model) beside the measured peak.
 `make bench` runs it.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -94,7 +96,10 @@ def run_build(data: Path, workdir: Path, dbt_args: list[str]) -> dict:
         if r["unique_id"].startswith(("model.", "seed."))
     }
     tests = sum(r["execution_time"] for r in results if r["unique_id"].startswith(("test.", "unit_test.")))
-    return {"wall": wall, "peak_rss_mib": usage.ru_maxrss / 1024, "models": models, "tests": tests}
+    # the memory model's estimate, as on-run-start printed it (lastfm_recs.memory_model)
+    estimate = re.search(r"peak is estimated at ([0-9.]+) GiB", (workdir / "build.log").read_text())
+    return {"wall": wall, "peak_rss_mib": usage.ru_maxrss / 1024, "models": models, "tests": tests,
+            "estimate_mib": float(estimate.group(1)) * 1024 if estimate else float("nan")}
 
 
 def main() -> None:
@@ -150,6 +155,9 @@ def main() -> None:
         rss = ", ".join(f"{r['peak_rss_mib']:,.0f}" for r in runs[name])
         print(f"\n{name}: total wall time {median(r['wall'] for r in runs[name]):.0f} s (runs: {walls}); "
               f"peak resident memory {median(r['peak_rss_mib'] for r in runs[name]):,.0f} MiB (runs: {rss})")
+        estimate = runs[name][0]["estimate_mib"]
+        print(f"{name}: memory model's estimate {estimate:,.0f} MiB (to 0.1 GiB), "
+              f"measured / estimate {median(r['peak_rss_mib'] for r in runs[name]) / estimate:.2f}")
     floor = median(floors)
     print(f"\nfloor: DuckDB scanning the raw plays file once on {os.cpu_count()} cores: {floor:.1f} s "
           f"(runs: {', '.join(f'{f:.1f}' for f in floors)})")

@@ -7,7 +7,9 @@
   test, docs, ...) open LASTFM_DB itself.
 - SQL functions for the hooks: lastfm_check_vars(json) (on-run-start: every
   var checked by lastfm_recs.project_vars before any model runs) and
-  lastfm_replace_warehouse() (on-run-end, after a checkpoint); for staging,
+  lastfm_replace_warehouse() (on-run-end, after a checkpoint),
+  lastfm_check_memory(...) (on-run-start: lastfm_recs.memory_model's
+  estimate of the build's peak, refused over LASTFM_MEMORY_LIMIT); for staging,
   lastfm_invalid_lines(data_dir, file_name) (lastfm_recs.raw_files).
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
+from lastfm_recs.memory_model import check_build_memory
 from lastfm_recs.project_vars import check_project_vars_json
 from lastfm_recs.raw_files import invalid_lines, raw_file
 from lastfm_recs.warehouse_files import (
@@ -69,6 +72,10 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         conn.create_function(
             "lastfm_check_vars", check_project_vars_json, ["VARCHAR"], "BOOLEAN", side_effects=True
+        )
+        conn.create_function(
+            "lastfm_check_memory", check_build_memory, ["VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "VARCHAR"],
+            "VARCHAR", side_effects=True,
         )
         conn.create_function("lastfm_replace_warehouse", self._replace, [], "VARCHAR", side_effects=True)
         conn.create_function(
