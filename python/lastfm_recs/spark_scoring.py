@@ -39,8 +39,10 @@ scoring) runs in Spark tasks. docs/spark.md has the scaling model.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -445,6 +447,34 @@ def spark_session(app_name: str = "lastfm-recs"):
     return builder.getOrCreate()
 
 
+# ALS's factors after this many sweeps are checkpointed (written out, their
+# lineage cut): every sweep adds to the lineage Spark serialises with each
+# task, and past about 15 sweeps (fewer on a busy machine, where frames are
+# still interpreted and larger) deserialising it overflows a task thread's
+# stack, a StackOverflowError that kills the JVM.
+ALS_CHECKPOINT_INTERVAL = 5
+
+
+def ensure_checkpoint_dir(spark) -> str:
+    """The Spark context's checkpoint directory, set when it has none: to
+    SPARK_CHECKPOINT_DIR, else, on a local master, to a temporary directory
+    removed when this process exits. A cluster without one is refused: its
+    executors need a directory they all reach (an hdfs:// or shared path)."""
+    context = spark.sparkContext
+    current = context.getCheckpointDir()
+    if current:
+        return current
+    directory = os.environ.get("SPARK_CHECKPOINT_DIR", "")
+    if not directory:
+        if not context.master.startswith("local"):
+            raise RuntimeError(f"MLlib's ALS on the Spark master {context.master} needs a checkpoint directory every "
+                               "executor can reach: set SPARK_CHECKPOINT_DIR (e.g. an hdfs:// path; docs/spark.md)")
+        directory = tempfile.mkdtemp(prefix="lastfm-recs-spark-checkpoints-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    context.setCheckpointDir(directory)
+    return context.getCheckpointDir()
+
+
 def fit_mllib_als(spark, plays: sp.csr_matrix, *, factors: int, regularization: float, alpha: float,
                   iterations: int, weighting: str, seed: int):
     """Spark MLlib's ALS (implicitPrefs) on the weighted plays: ratings
@@ -456,6 +486,7 @@ def fit_mllib_als(spark, plays: sp.csr_matrix, *, factors: int, regularization: 
     a rating)."""
     from pyspark.ml.recommendation import ALS
 
+    ensure_checkpoint_dir(spark)
     confidence = weight_plays(plays, weighting).tocoo()
     mean = float(confidence.data.mean()) if confidence.nnz else 1.0
     ratings = spark.createDataFrame(pd.DataFrame({
@@ -463,7 +494,8 @@ def fit_mllib_als(spark, plays: sp.csr_matrix, *, factors: int, regularization: 
         "rating": (confidence.data / mean).astype(np.float32)}))
     fitted = ALS(rank=int(factors), maxIter=int(iterations), regParam=float(regularization), alpha=float(alpha),
                  implicitPrefs=True, userCol="user", itemCol="item", ratingCol="rating", seed=int(seed),
-                 nonnegative=False, coldStartStrategy="drop").fit(ratings)
+                 nonnegative=False, coldStartStrategy="drop",
+                 checkpointInterval=ALS_CHECKPOINT_INTERVAL).fit(ratings)
     return fitted, factor_array(fitted.itemFactors, plays.shape[1], int(factors))
 
 
@@ -539,5 +571,5 @@ def run_scoring_step(spark, schema: str, progress: Callable[[str], None] = print
 
 
 __all__ = ["SPARK_MODELS", "SCORING_TABLES", "SparkInputs", "load_inputs", "nearest_in_pool", "user_knn_neighbors",
-           "score_user_knn", "score_ease", "spark_session", "fit_mllib_als", "factor_array", "score_als", "score",
+           "score_user_knn", "score_ease", "spark_session", "ensure_checkpoint_dir", "fit_mllib_als", "factor_array", "score_als", "score",
            "run_scoring_step", "ship_package"]
