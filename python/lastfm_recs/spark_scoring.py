@@ -571,5 +571,5 @@ def run_scoring_step(spark, schema: str, progress: Callable[[str], None] = print
 
 
 __all__ = ["SPARK_MODELS", "SCORING_TABLES", "SparkInputs", "load_inputs", "nearest_in_pool", "user_knn_neighbors",
-           "score_user_knn", "score_ease", "spark_session", "ensure_checkpoint_dir", "fit_mllib_als", "factor_array", "score_als", "score",
-           "run_scoring_step", "ship_package"]
+           "score_user_knn", "score_ease", "spark_session", "ensure_checkpoint_dir", "fit_mllib_als", "factor_array",
+           "score_als", "score", "run_scoring_step", "ship_package"]
