@@ -57,7 +57,17 @@ def test_the_full_size_default_build_by_hand():
     assert estimate.python_data == 186_024_649
     assert estimate.model == 1_035_025_674
     assert estimate.total == 1_174_405_120 + 2_899_102_924 + 186_024_649 + 1_035_025_674
-    assert estimate.describe().startswith("4.9 GiB = base 1.1 + DuckDB 2.7")
+    assert estimate.handoff == 7765 * 359_347 == 2_790_329_455  # below the SQL models' part here
+    assert estimate.describe().startswith("4.9 GiB = base 1.1 + DuckDB 2.7 (the larger of 2.7 in the SQL models "
+                                          "and 2.6 storing the lists)")
+
+
+def test_below_the_default_cap_at_full_size_storing_the_lists_is_the_peak():
+    # DuckDB capped at 1.8 GiB ('2GB'): the SQL models' part drops to the cap,
+    # the lists' hand-off (7,765 bytes x 359,347 users = 2,790,329,455) does not
+    capped = mm.estimate_peak(1_691_133_180, 359_347, "ease", EASE_10K, 99, int(1.8 * GIB), cores=2)
+    assert capped.duckdb == int(1.8 * GIB)
+    assert capped.total == 1_174_405_120 + 2_790_329_455 + 186_024_649 + 1_035_025_674
 
 
 def test_duckdb_grows_with_the_data_only_up_to_its_cap():

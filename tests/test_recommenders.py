@@ -29,6 +29,7 @@ SMALL = {
     "user_knn": {"neighbors": 5},
     "user_knn_plays_only": {"neighbors": 5},
     "hybrid": {"weights": {"ease": 1.0, "item_knn": 0.5, "profile_popularity": 0.2}, "candidates": 10},
+    "mult_vae": {"hidden": 8, "latent": 4, "epochs": 5, "batch_size": 20},
 }
 
 

@@ -26,6 +26,8 @@ recommend, time) is lastfm_recs.runner.
 | rp3beta | item-item random walk with a popularity penalty (rp3beta) |
 | ials | iALS with frequency-scaled regularization, Rendle et al. 2021 (ials) |
 | ease_budget | ease on as many artists as a memory budget holds (ease_budget) |
+| als_mllib | Spark MLlib's ALS, implicit preferences (als_mllib; needs pyspark) |
+| mult_vae | variational autoencoder, multinomial likelihood, Liang et al. 2018 (mult_vae) |
 
 A fitter that takes ``fit_component`` (the hybrid) gets a callback that fits
 other models of the registry by name, with their own parameters.
@@ -49,6 +51,7 @@ from lastfm_recs.models.ease_budget import fit_ease_budget
 from lastfm_recs.models.hybrid import fit_hybrid
 from lastfm_recs.models.ials import fit_ials
 from lastfm_recs.models.item_knn import fit_item_knn
+from lastfm_recs.models.mult_vae import fit_mult_vae
 from lastfm_recs.models.popularity import fit_popularity
 from lastfm_recs.models.profile_popularity import fit_profile_popularity
 from lastfm_recs.models.random import fit_random
@@ -71,6 +74,7 @@ FITTERS: dict[str, Fit] = {
     "rp3beta": fit_rp3beta,
     "ials": fit_ials,
     "ease_budget": fit_ease_budget,
+    "mult_vae": fit_mult_vae,
 }
 
 #: Keyword arguments the registry supplies itself (not model parameters).
