@@ -250,3 +250,29 @@ def test_own_artists_pads_with_minus_one():
     seen = sp.csr_matrix(np.array([[0, 3, 0, 1], [0, 0, 0, 0], [5, 0, 0, 0]]))
     np.testing.assert_array_equal(explain.own_artists(seen, np.array([0, 1, 2])),
                                   [[1, 3], [-1, -1], [0, -1]])
+
+
+def test_the_scoring_models_stream_is_the_lists_with_their_reasons(data, monkeypatch):
+    """warehouse_io.scored_batches over explain_blocks, with blocks of 5
+    users (several batches), row for row against explain() and a loop."""
+    import pyarrow as pa
+
+    from lastfm_recs.warehouse_io import scored_batches
+
+    plays, inputs = data
+    model = fit_model("ease", inputs, 0, {"ease": {"artists": 20, "l2": 2.0}})
+    recs = model.recommend(np.arange(N_USERS), 4)
+    whole = explain.explain(model, recs, inputs.plays)
+    monkeypatch.setattr(explain, "EXPLAIN_BLOCK_USERS", 5)
+    reader = scored_batches(recs, explain.explain_blocks(model, recs, inputs.plays), "fit-1")
+    batches = list(reader)
+    assert len(batches) == len(np.unique(recs.user_index)) // 5 + 1
+    rows = pa.Table.from_batches(batches, reader.schema).to_pylist()
+    assert len(rows) == len(recs.user_index)
+    for r, row in enumerate(rows):
+        assert (row["user_index"], row["rank"], row["artist_index"], row["score"], row["fit_id"]) == (
+            recs.user_index[r], recs.rank[r], recs.artist_index[r], recs.score[r], "fit-1")
+        mine = whole.recommendation == r
+        assert row["reasons"] == [{"artist_index": i, "contribution": c, "share": s} for i, c, s in zip(
+            whole.artist_index[mine], whole.contribution[mine], whole.share[mine])]
+    assert sum(len(row["reasons"]) for row in rows) == len(whole.recommendation) > 0

@@ -7,17 +7,17 @@ live in lastfm_recs.models, by name in lastfm_recs.recommenders.
 From the same fitted model (never a second fit): each recommendation's
 reasons (lastfm_recs.explain, nested column `reasons`) and the model's
 artist-artist weights, handed to int_artist_weights under the token `fit_id`
-(lastfm_recs.item_weights)."""
+(lastfm_recs.item_weights). The table goes to DuckDB as a stream of Arrow
+batches, one block of users at a time (warehouse_io.scored_batches)."""
 import uuid
 
 import numpy as np
-import pyarrow as pa
 
 from lastfm_recs.dbt_config import read_settings
-from lastfm_recs.explain import explain
+from lastfm_recs.explain import explain_blocks
 from lastfm_recs.item_weights import artist_weights, handoff
 from lastfm_recs.runner import run_model
-from lastfm_recs.warehouse_io import dbt_progress, load_scoring_inputs, reasons_column, recommendations_table
+from lastfm_recs.warehouse_io import dbt_progress, load_scoring_inputs, scored_batches
 
 
 def model(dbt, session):
@@ -43,10 +43,9 @@ def model(dbt, session):
         cache=fitted,
     )
     fitted_model = next(value for (fitted_name, _), value in fitted.items() if fitted_name == name)
-    reasons = explain(fitted_model, run.recommendations, inputs.plays,
-                      max_reasons=settings.require("reasons_per_recommendation"), progress=progress)
     fit_id = uuid.uuid4().hex
     handoff(fit_id, artist_weights(fitted_model, settings.require("artist_weights_top_k")))
-    table = recommendations_table(*run.recommendations)
-    table = table.append_column("reasons", reasons_column(reasons, table.num_rows))
-    return table.append_column("fit_id", pa.repeat(pa.scalar(fit_id), table.num_rows))
+    # explained a block of users at a time while DuckDB stores the blocks before
+    reasons = explain_blocks(fitted_model, run.recommendations, inputs.plays,
+                             max_reasons=settings.require("reasons_per_recommendation"), progress=progress)
+    return scored_batches(run.recommendations, reasons, fit_id)

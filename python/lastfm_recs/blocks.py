@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 
@@ -142,29 +143,45 @@ def map_blocks(
 
     ``work`` must be thread-safe: it reads shared arrays and returns new ones.
     """
+    return list(iter_blocks(work, blocks, label=label, unit=unit, progress=progress, n_threads=n_threads))
+
+
+def iter_blocks(
+    work: Callable[[int, int], object],
+    blocks: Sequence[tuple[int, int]],
+    *,
+    label: str = "",
+    unit: str = "users",
+    progress: Progress | None = None,
+    n_threads: int | None = None,
+) -> Iterator:
+    """map_blocks as a generator: each ``work(start, end)`` yielded in block
+    order as soon as it and the blocks before it are done, with at most
+    2 x ``n_threads`` blocks computed ahead, so that a consumer that writes
+    each result away holds a few blocks in memory, never all."""
     n_threads = n_threads or default_threads()
     total = sum(end - start for start, end in blocks)
-    results: dict[int, object] = {}
     report = ProgressReporter(progress if label else None, label, total, unit=unit)
-    done = [0]
-
-    def tasks():
-        for start, end in blocks:
-            yield lambda start=start, end=end: (start, end, work(start, end))
-
-    def on_result(result: object) -> None:
-        start, end, value = result  # type: ignore[misc]
-        results[start] = value
-        done[0] += end - start
-        report.update(done[0], done[0] / max(total, 1))
-
     executor = ThreadPoolExecutor(n_threads) if n_threads > 1 else None
+    # BLAS's thread count is process-wide: one thread each while blocks run side by side
     limits = threadpool_limits(1, "blas") if n_threads > 1 else nullcontext()
+    pending: deque[tuple[int, int, Future | object]] = deque()
+    todo = iter(blocks)
+    done = 0
     try:
         with limits:
-            run_tasks(executor, tasks(), on_result, max_inflight=2 * n_threads)
+            while True:
+                while len(pending) < 2 * n_threads and (block := next(todo, None)) is not None:
+                    start, end = block
+                    pending.append((start, end, executor.submit(work, start, end) if executor else work(start, end)))
+                if not pending:
+                    break
+                start, end, value = pending.popleft()
+                value = value.result() if executor else value
+                done += end - start
+                report.update(done, done / max(total, 1))
+                yield value
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
     report.finish()
-    return [results[start] for start, _ in blocks]

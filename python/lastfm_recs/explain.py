@@ -37,13 +37,13 @@ seed's user_knn finds its neighbours again: its model is the search).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from lastfm_recs.blocks import Progress, even_blocks, map_blocks
+from lastfm_recs.blocks import Progress, even_blocks, iter_blocks
 from lastfm_recs.checks import check_count
 from lastfm_recs.models.als import FactorModel
 from lastfm_recs.models.ease import Ease
@@ -80,6 +80,13 @@ class Reasons:
     artist_index: np.ndarray
     contribution: np.ndarray
     share: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Reasons:
+        return cls(*(np.empty(0, dtype) for dtype in (np.int64, np.int64, np.int64, np.float64, np.float64)))
+
+
+REASON_FIELDS = ("recommendation", "reason_rank", "artist_index", "contribution", "share")
 
 
 def own_artists(seen: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -326,12 +333,12 @@ def top_reasons(contribution: np.ndarray, artists: np.ndarray, score: np.ndarray
     return row, rank, artists[row, column], value, value / total[row]
 
 
-def explain(model: object, recommendations: Recommendations, seen: sp.csr_matrix, *, max_reasons: int = 3,
-            progress: Progress | None = None) -> Reasons:
-    """The reasons (module docstring) of ``recommendations`` (user_index,
-    rank, artist_index, score, ordered by user then rank) made by the fitted
-    ``model``; ``seen``: the plays (n_users, n_artists) CSR the model was fitted
-    on, whose rows give each user's artists."""
+def explain_blocks(model: object, recommendations: Recommendations, seen: sp.csr_matrix, *, max_reasons: int = 3,
+                   progress: Progress | None = None) -> Iterator[tuple[int, int, Reasons]]:
+    """explain, a block of users at a time, in order: (start, end, reasons)
+    with [start, end) the block's rows of ``recommendations`` and ``reasons``
+    theirs (``recommendation`` counted in the whole list), so that a caller
+    can write each block away before the next is made."""
     max_reasons = check_count("max_reasons", max_reasons, 1)
     user, _, artist, score = (np.asarray(part) for part in recommendations)
     seen = sp.csr_matrix(seen)
@@ -350,7 +357,19 @@ def explain(model: object, recommendations: Recommendations, seen: sp.csr_matrix
         row, rank, reason, value, share = top_reasons(contribution, own[rec_row], score[start:end], max_reasons)
         return row + start, rank, reason, value, share
 
-    parts = map_blocks(work, blocks, label="reasons", unit="recommendations", progress=progress)
+    parts = iter_blocks(work, blocks, label="reasons", unit="recommendations", progress=progress)
+    for (start, end), part in zip(blocks, parts):
+        yield start, end, Reasons(*part)
+
+
+def explain(model: object, recommendations: Recommendations, seen: sp.csr_matrix, *, max_reasons: int = 3,
+            progress: Progress | None = None) -> Reasons:
+    """The reasons (module docstring) of ``recommendations`` (user_index,
+    rank, artist_index, score, ordered by user then rank) made by the fitted
+    ``model``; ``seen``: the plays (n_users, n_artists) CSR the model was fitted
+    on, whose rows give each user's artists."""
+    parts = [reasons for _, _, reasons in explain_blocks(model, recommendations, seen, max_reasons=max_reasons,
+                                                         progress=progress)]
     if not parts:
-        return Reasons(*(np.empty(0, dtype) for dtype in (np.int64, np.int64, np.int64, np.float64, np.float64)))
-    return Reasons(*(np.concatenate([part[i] for part in parts]) for i in range(5)))
+        return Reasons.empty()
+    return Reasons(*(np.concatenate([getattr(part, name) for part in parts]) for name in REASON_FIELDS))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
+from lastfm_recs.explain import Reasons
 from lastfm_recs.inputs import ScoringInputs
 from lastfm_recs.tuning import params_json
 
@@ -141,3 +143,25 @@ def reasons_column(reasons, n_recommendations: int) -> pa.ListArray:
         names=["artist_index", "contribution", "share"],
     )
     return pa.ListArray.from_arrays(pa.array(offsets), items)
+
+
+def scored_batches(recommendations, reason_blocks, fit_id: str) -> pa.RecordBatchReader:
+    """What int_recommendations_scored returns: the recommendations' columns
+    (recommendations_table), their ``reasons`` (reasons_column) and
+    ``fit_id``, as a stream with one batch per block of ``reason_blocks``
+    ((start, end, Reasons) in order, lastfm_recs.explain.explain_blocks), so
+    that DuckDB stores each block while the next is explained and the whole
+    table is never in Python's memory at once."""
+    user, rank, artist, score = (np.asarray(part) for part in recommendations)
+
+    def block_table(start: int, end: int, reasons) -> pa.Table:
+        table = recommendations_table(user[start:end], rank[start:end], artist[start:end], score[start:end])
+        table = table.append_column("reasons", reasons_column(
+            replace(reasons, recommendation=reasons.recommendation - start), end - start))
+        return table.append_column("fit_id", pa.array([fit_id] * (end - start), pa.string()))
+
+    def batches():
+        for start, end, reasons in reason_blocks:
+            yield from block_table(start, end, reasons).to_batches()
+
+    return pa.RecordBatchReader.from_batches(block_table(0, 0, Reasons.empty()).schema, batches())
