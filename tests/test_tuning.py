@@ -108,3 +108,11 @@ def test_the_two_stages_split_the_models_and_the_second_uses_the_first_choice():
     direct = fit_ease(inputs, np.random.default_rng(0), l2=50.0, artists=3).recommend(users, 4)
     expected = [(int(u), int(r), int(a)) for u, r, a, _ in zip(*direct)]
     assert sorted((r["user_index"], r["rank"], r["artist_index"]) for r in second) == sorted(expected)
+
+
+def test_the_remaining_time_counts_each_trial_at_its_models_mean():
+    assert tuning.remaining_seconds(["als"], {}) is None
+    seconds = {"als": [10.0, 30.0], "ease": [4.0]}
+    # als 20 + 20, ease 4, item_knn (not tried yet) at the mean of all, 44 / 3
+    assert tuning.remaining_seconds(["als", "als", "ease", "item_knn"], seconds) == pytest.approx(44 + 44 / 3)
+    assert tuning.remaining_seconds([], seconds) == 0

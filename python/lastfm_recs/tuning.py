@@ -90,6 +90,18 @@ TRIAL_SCHEMA = pa.schema([
 ])
 
 
+def remaining_seconds(models_left: Sequence[str], seconds: Mapping[str, Sequence[float]]) -> float | None:
+    """The time the trials of ``models_left`` should take: each at the mean
+    of its model's trials so far (``seconds``: model -> trial times), a model
+    not tried yet at the mean of all trials; None before any trial. Trials of
+    one model differ too (factors, artists): a guide."""
+    times = [t for model_times in seconds.values() for t in model_times]
+    if not times:
+        return None
+    overall = sum(times) / len(times)
+    return sum(sum(seconds[m]) / len(seconds[m]) if seconds.get(m) else overall for m in models_left)
+
+
 def run_trials(plan: Sequence[tuple[str, int, dict]], inputs: ScoringInputs, users: np.ndarray, top_n: int,
                seed: int, fixed: Params, progress: Progress | None = None, cache: dict | None = None) -> pa.Table:
     """Run every trial of ``plan`` (model with ``fixed`` parameters for the
@@ -99,14 +111,17 @@ def run_trials(plan: Sequence[tuple[str, int, dict]], inputs: ScoringInputs, use
     table unnoticed."""
     tables = [TRIAL_SCHEMA.empty_table()]
     started = time.perf_counter()
+    seconds: dict[str, list[float]] = {}
     for number, (name, trial, params) in enumerate(plan, start=1):
         if progress:
             elapsed = time.perf_counter() - started
-            # remaining: the mean trial so far times the trials left (trials differ in cost: a guide)
-            left = f", ~{elapsed / (number - 1) * (len(plan) - number + 1):.0f} s remaining" if number > 1 else ""
+            left = remaining_seconds([model for model, _, _ in plan[number - 1:]], seconds)
+            left = f", ~{left:.0f} s remaining" if left is not None else ""
             progress(f"tuning: trial {number}/{len(plan)}: {name} #{trial} {params_json(params)} "
                      f"({elapsed:.0f} s elapsed{left})")
+        trial_started = time.perf_counter()
         run = run_model(name, inputs, users, top_n, seed, {**fixed, name: params}, progress, cache)
+        seconds.setdefault(name, []).append(time.perf_counter() - trial_started)
         user, rank, artist, score = run.recommendations
         if len(user) == 0:
             raise ValueError(
