@@ -48,34 +48,28 @@ def test_text_size_of_a_gzipped_file_is_its_uncompressed_size(tmp_path):
 
 def test_the_full_size_default_build_by_hand():
     # 1,691,133,180 bytes of plays text (the full-size synthetic file), ease
-    # with 10,000 artists, DuckDB capped at 2.7 GiB (DuckDB's '3GB'):
-    # DuckDB 2.31 x 1.69 GB = 3.91 GB > the cap, so the cap; the Python data
-    # 0.11 x 1,691,133,180 = 186,024,649.8; ease 9.84 x 10,256^2 = 9.84 x 105,185,536 = 1,035,025,674.24
+    # with 10,000 artists, DuckDB capped at 2.7 GiB (DuckDB's '3GB', int:
+    # 2,899,102,924): DuckDB 2.22 x 1.69 GB = 3.75 GB > 0.92 x the cap =
+    # 2,667,174,690.08, so the latter; the Python data 0.11 x 1,691,133,180 =
+    # 186,024,649.8; ease 9.84 x 10,256^2 = 9.84 x 105,185,536 = 1,035,025,674.24
     estimate = mm.estimate_peak(1_691_133_180, 359_347, "ease", EASE_10K, 99, int(2.7 * GIB), cores=2)
     assert estimate.base == 1120 * MIB
-    assert estimate.duckdb == int(2.7 * GIB)
+    assert estimate.duckdb == 2_667_174_690
     assert estimate.python_data == 186_024_649
     assert estimate.model == 1_035_025_674
-    assert estimate.total == 1_174_405_120 + 2_899_102_924 + 186_024_649 + 1_035_025_674
-    assert estimate.handoff == 7765 * 359_347 == 2_790_329_455  # below the SQL models' part here
-    assert estimate.describe().startswith("4.9 GiB = base 1.1 + DuckDB 2.7 (the larger of 2.7 in the SQL models "
-                                          "and 2.6 storing the lists)")
+    assert estimate.total == 1_174_405_120 + 2_667_174_690 + 186_024_649 + 1_035_025_674
+    assert estimate.describe().startswith("4.7 GiB = base 1.1 + DuckDB 2.5 + scoring data 0.2 + ease 10,000 artists 1.0")
 
 
-def test_below_the_default_cap_at_full_size_storing_the_lists_is_the_peak():
-    # DuckDB capped at 1.8 GiB ('2GB'): the SQL models' part drops to the cap,
-    # the lists' hand-off (7,765 bytes x 359,347 users = 2,790,329,455) does not
-    capped = mm.estimate_peak(1_691_133_180, 359_347, "ease", EASE_10K, 99, int(1.8 * GIB), cores=2)
-    assert capped.duckdb == int(1.8 * GIB)
-    assert capped.total == 1_174_405_120 + 2_790_329_455 + 186_024_649 + 1_035_025_674
-
-
-def test_duckdb_grows_with_the_data_only_up_to_its_cap():
+def test_duckdb_grows_with_the_data_only_up_to_a_share_of_its_cap():
     small = mm.estimate_peak(100_000_000, 20_000, "popularity", {}, 99, 3 * GIB)
-    assert small.duckdb == 231_000_000 and small.model == 0
+    assert small.duckdb == 222_000_000 and small.model == 0
     twice = mm.estimate_peak(200_000_000, 20_000, "popularity", {}, 99, 300_000_000)
-    assert twice.duckdb == 300_000_000
+    assert twice.duckdb == 276_000_000  # 0.92 x 300,000,000
     assert twice.python_data == 22_000_000
+    # full size with DuckDB's '2GB' (1.8 GiB, int 1,932,735,283): 0.92 x that = 1,778,116,460.36
+    capped = mm.estimate_peak(1_691_133_180, 359_347, "ease", EASE_10K, 99, int(1.8 * GIB), cores=2)
+    assert capped.duckdb == 1_778_116_460
 
 
 def test_each_model_adds_its_own_arrays():

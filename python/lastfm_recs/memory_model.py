@@ -7,17 +7,14 @@ dbt Python models) is modelled as
     peak = BASE
          + PYTHON_BYTES_PER_RAW_BYTE x raw bytes
          + the model's own arrays
-         + max(min(DuckDB's memory_limit, DUCKDB_BYTES_PER_RAW_BYTE x raw bytes),
-               HANDOFF_BYTES_PER_USER x users)
+         + min(DUCKDB_CAP_SHARE x DuckDB's memory_limit, DUCKDB_BYTES_PER_RAW_BYTE x raw bytes)
 
 where raw bytes is the size of the plays file as text (a gzipped file's
-uncompressed size) and users the profile lines. DuckDB's buffers and hash
-tables grow with the raw data until its memory_limit, then it spills; the
-Python side (the scoring inputs, the recommendations and their reasons)
-grows with the data too. While DuckDB stores the scoring model's table (the
-lists and their reasons, of every user) it holds memory its memory_limit
-does not bound: that is the second term of the max, and the peak at full
-size once the cap is below the default. The model's own arrays:
+uncompressed size). The peak comes while the scoring model runs: DuckDB
+then holds buffers that grew with the raw data, up to a share of its
+memory_limit (beyond it, it spills), and the Python side holds the scoring
+inputs and the lists, which grow with the data too (the lists' reasons go to
+DuckDB a block of users at a time, never all at once). The model's own arrays:
 
 - ease (and ease_budget, and a hybrid over them): EASE_PEAK_BYTES_PER_ENTRY
   per entry of the dense (artists kept + profile columns)^2 matrix;
@@ -30,9 +27,10 @@ size once the cap is below the default. The model's own arrays:
   per-raw-byte term.
 
 The constants are measured, not derived: default build (`ease`, 10,000
-artists, DuckDB capped at 3GB), `benchmarks/bench_build.py` peak RSS at
-2,000, 50,000 and 150,000 synthetic users and full size (docs/performance.md
-lists the runs and the model's error at each). EASE's figure is the growth
+artists), `benchmarks/bench_build.py` peak RSS at 50,000 and 150,000
+synthetic users and full size with DuckDB capped at 3GB and 2GB
+(docs/performance.md lists the runs and the model's error at each: it errs
+high, by up to 15% at full size with the default cap). EASE's figure is the growth
 of the build's peak between 5,000 and 10,000 artists at 50,000 users: less
 than the fit's own 24 bytes per entry (ease_budget.BYTES_PER_ENTRY), because
 the fit's peak is not the build's peak (that comes later, when the lists
@@ -54,13 +52,11 @@ MIB = 2**20
 #: dbt, DuckDB and the Python libraries with a small warehouse (fitted).
 BASE_BYTES = 1120 * MIB
 #: DuckDB's memory per byte of raw plays text, below its memory_limit (fitted).
-DUCKDB_BYTES_PER_RAW_BYTE = 2.31
+DUCKDB_BYTES_PER_RAW_BYTE = 2.22
 #: The Python models' arrays per byte of raw plays text (fitted).
 PYTHON_BYTES_PER_RAW_BYTE = 0.11
-#: DuckDB's memory per user while it stores the scoring model's table (the
-#: lists and reasons), whatever its memory_limit (fitted: the full-size build
-#: with DuckDB capped at 2GB).
-HANDOFF_BYTES_PER_USER = 7765
+#: The share of its memory_limit DuckDB holds at the build's peak (fitted).
+DUCKDB_CAP_SHARE = 0.92
 #: Growth of the build's peak per entry of EASE's dense matrix (measured).
 EASE_PEAK_BYTES_PER_ENTRY = 9.84
 #: EASE's profile columns: at most the countries of the countries seed plus the age bands.
@@ -105,22 +101,19 @@ class MemoryEstimate:
     """The estimated peak of a build, in bytes, by part."""
 
     base: int
-    duckdb: int  # in the SQL models, up to its memory_limit
-    handoff: int  # while it stores the scoring model's table
+    duckdb: int
     python_data: int
     model: int
     model_detail: str
 
     @property
     def total(self) -> int:
-        return self.base + max(self.duckdb, self.handoff) + self.python_data + self.model
+        return self.base + self.duckdb + self.python_data + self.model
 
     def describe(self) -> str:
         gib = 2**30
-        duckdb, sql, lists = max(self.duckdb, self.handoff) / gib, self.duckdb / gib, self.handoff / gib
-        return (f"{self.total / gib:.1f} GiB = base {self.base / gib:.1f} + DuckDB {duckdb:.1f} (the larger of "
-                f"{sql:.1f} in the SQL models and {lists:.1f} storing the lists) + scoring data "
-                f"{self.python_data / gib:.1f} + {self.model_detail} {self.model / gib:.1f}")
+        return (f"{self.total / gib:.1f} GiB = base {self.base / gib:.1f} + DuckDB {self.duckdb / gib:.1f}"
+                f" + scoring data {self.python_data / gib:.1f} + {self.model_detail} {self.model / gib:.1f}")
 
 
 def model_bytes(model: str, params: Mapping[str, Mapping[str, object]], users: int, neighbors: int,
@@ -164,8 +157,7 @@ def estimate_peak(raw_bytes: int, users: int, model: str, params: Mapping[str, M
     model_part, detail = model_bytes(model, params, users, neighbors, cores)
     return MemoryEstimate(
         base=BASE_BYTES,
-        duckdb=int(min(duckdb_limit, DUCKDB_BYTES_PER_RAW_BYTE * raw_bytes)),
-        handoff=HANDOFF_BYTES_PER_USER * users,
+        duckdb=int(min(DUCKDB_CAP_SHARE * duckdb_limit, DUCKDB_BYTES_PER_RAW_BYTE * raw_bytes)),
         python_data=int(PYTHON_BYTES_PER_RAW_BYTE * raw_bytes),
         model=model_part,
         model_detail=detail,
@@ -211,8 +203,8 @@ def check_build_memory(data_dir: str, model: str, params_json: str, neighbors: i
     if estimate.total > limit:
         raise MemoryError(
             sentence.replace("memory: this build's", "this build would not fit in memory: its", 1)
-            + ". Lower the model's memory (model_params, e.g. ease's artists) or, while the SQL models' part "
-            "is the larger, LASTFM_DUCKDB_MEMORY_LIMIT (DuckDB spills to disk beyond it); or set "
-            "LASTFM_MEMORY_LIMIT if the machine has more to give (docs/performance.md#memory-model)."
+            + ". Lower LASTFM_DUCKDB_MEMORY_LIMIT (DuckDB spills to disk beyond it) or the model's "
+            "memory (model_params, e.g. ease's artists), or set LASTFM_MEMORY_LIMIT if the machine "
+            "has more to give (docs/performance.md#memory-model)."
         )
     return sentence
