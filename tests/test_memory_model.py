@@ -58,7 +58,8 @@ def test_the_full_size_default_build_by_hand():
     assert estimate.python_data == 186_024_649
     assert estimate.model == 1_035_025_674
     assert estimate.total == 1_174_405_120 + 2_667_174_690 + 186_024_649 + 1_035_025_674
-    assert estimate.describe().startswith("4.7 GiB = base 1.1 + DuckDB 2.5 + scoring data 0.2 + ease 10,000 artists 1.0")
+    assert estimate.describe().startswith(
+        "4.7 GiB = base 1.1 + DuckDB 2.5 + scoring data 0.2 + ease 10,000 artists 1.0")
 
 
 def test_duckdb_grows_with_the_data_only_up_to_a_share_of_its_cap():
