@@ -38,7 +38,7 @@ seed's user_knn finds its neighbours again: its model is the search).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -84,9 +84,6 @@ class Reasons:
     @classmethod
     def empty(cls) -> Reasons:
         return cls(*(np.empty(0, dtype) for dtype in (np.int64, np.int64, np.int64, np.float64, np.float64)))
-
-
-REASON_FIELDS = ("recommendation", "reason_rank", "artist_index", "contribution", "share")
 
 
 def own_artists(seen: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
@@ -372,4 +369,4 @@ def explain(model: object, recommendations: Recommendations, seen: sp.csr_matrix
                                                          progress=progress)]
     if not parts:
         return Reasons.empty()
-    return Reasons(*(np.concatenate([getattr(part, name) for part in parts]) for name in REASON_FIELDS))
+    return Reasons(*(np.concatenate([getattr(part, field.name) for part in parts]) for field in fields(Reasons)))
